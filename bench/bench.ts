@@ -1,0 +1,74 @@
+// `npm run bench`: times Raya against its peers in the same run and prints ratios, since
+// absolute times on shared machines are noise. Each figure is the median of several runs.
+import * as nodeVm from "node:vm";
+import { getQuickJS, type QuickJSWASMModule } from "quickjs-emscripten";
+import { compile, run } from "../runtime";
+import { ENGINE_WORKLOADS, type Workload } from "./workloads";
+
+const REPETITIONS = 7;
+
+async function medianMs(action: () => unknown | Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPETITIONS; i++) {
+    const start = process.hrtime.bigint();
+    await action();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+interface Row {
+  name: string;
+  rayaMs: number;
+  quickJsMs: number;
+  nodeVmMs: number;
+}
+
+async function measureWorkload(workload: Workload, quickJs: QuickJSWASMModule): Promise<Row> {
+  const program = compile(workload.raya, { filename: `${workload.name}.raya` });
+  const expected = nodeVm.runInNewContext(workload.js);
+  const rayaResult = (await run(program)).value;
+  if (rayaResult !== expected) {
+    throw new Error(`${workload.name}: Raya computed ${String(rayaResult)}, JavaScript ${String(expected)}`);
+  }
+  const rayaMs = await medianMs(() => run(program));
+  const quickJsMs = await medianMs(() => {
+    const context = quickJs.newContext();
+    try {
+      context.unwrapResult(context.evalCode(workload.js)).dispose();
+    } finally {
+      context.dispose();
+    }
+  });
+  const nodeVmMs = await medianMs(() => nodeVm.runInNewContext(workload.js));
+  return { name: workload.name, rayaMs, quickJsMs, nodeVmMs };
+}
+
+function printTable(rows: Row[]): void {
+  const header = ["workload", "raya ms", "quickjs ms", "node:vm ms", "raya/quickjs"];
+  const lines = rows.map((r) => [
+    r.name,
+    r.rayaMs.toFixed(2),
+    r.quickJsMs.toFixed(2),
+    r.nodeVmMs.toFixed(2),
+    (r.rayaMs / r.quickJsMs).toFixed(2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+}
+
+async function main(): Promise<void> {
+  const quickJs = await getQuickJS();
+  const rows: Row[] = [];
+  for (const workload of ENGINE_WORKLOADS) rows.push(await measureWorkload(workload, quickJs));
+  console.log(`Engine workloads (median of ${REPETITIONS}; ratio < 1 means Raya is faster than QuickJS)`);
+  printTable(rows);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
