@@ -17,8 +17,9 @@ fib(25);`,
   },
   {
     name: "arithmetic loop 3M",
-    raya: `let s = 0;
-for (let i = 0; i < 3000000; i++) { s = (s + i * i) % 1000003; }
+    // number, not int: i * i passes 2^31, and int arithmetic would wrap where JavaScript's does not.
+    raya: `let s: number = 0;
+for (let i: number = 0; i < 3000000; i++) { s = (s + i * i) % 1000003; }
 return s;`,
     js: `let s = 0;
 for (let i = 0; i < 3000000; i++) { s = (s + i * i) % 1000003; }
