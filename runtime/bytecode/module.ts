@@ -20,7 +20,9 @@ export interface CaptureDescriptor {
 }
 
 /** A try region: an exception thrown at a pc in [startPc, endPc) jumps to handlerPc with the
- *  operand stack cut back to `stackDepth` values (above the locals) and the thrown value pushed. */
+ *  operand stack cut back to `stackDepth` values (above the locals) and the thrown value pushed.
+ *  Handlers are listed innermost first: the first entry whose range holds the pc wins. Codegen
+ *  may split one try block into several entries (inlined `finally` code is left unprotected). */
 export interface ExceptionHandler {
   startPc: number;
   endPc: number;

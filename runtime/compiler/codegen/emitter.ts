@@ -1,0 +1,203 @@
+// The code buffer of one function under construction: instructions, labels with back-patching,
+// exact operand-stack depth tracking (for maxStack and for the depth at every merge point),
+// the line table, the exception table and the debugger's local-variable table.
+import type { ExceptionHandler, LineEntry, LocalVarInfo } from "../../bytecode/module";
+import { Op, OPERAND_COUNT } from "../../bytecode/opcodes";
+
+/** A jump target. `depth` is the operand-stack depth every path must have when it arrives. */
+export class Label {
+  pc = -1;
+  depth = -1;
+  readonly refs: number[] = []; // operand positions to patch with `pc`
+}
+
+/** Thrown for internal inconsistencies: a bug in codegen, never a user error. */
+export class CodegenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CodegenError";
+  }
+}
+
+// Fixed [pops, pushes] per opcode on the fall-through path; argument-dependent ones are in effectOf.
+const FIXED_EFFECT: ReadonlyMap<Op, readonly [number, number]> = (() => {
+  const table = new Map<Op, readonly [number, number]>();
+  const set = (pops: number, pushes: number, ops: Op[]) => ops.forEach((op) => table.set(op, [pops, pushes]));
+  set(0, 0, [Op.NOP, Op.BOX_LOCAL, Op.JUMP, Op.JUMP_IF_NOT_ABSENT]);
+  set(0, 1, [
+    Op.CONST, Op.PUSH_INT, Op.PUSH_NULL, Op.PUSH_TRUE, Op.PUSH_FALSE, Op.LOAD_LOCAL, Op.LOAD_GLOBAL,
+    Op.LOAD_BOXED, Op.LOAD_CAPTURE, Op.LOAD_BUILTIN, Op.CLOSURE, Op.LOAD_CAPABILITY,
+  ]);
+  set(1, 0, [
+    Op.POP, Op.STORE_LOCAL, Op.STORE_GLOBAL, Op.STORE_BOXED, Op.STORE_CAPTURE, Op.RETURN, Op.THROW,
+    Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP_IF_FALSE_KEEP, Op.JUMP_IF_TRUE_KEEP, Op.JUMP_IF_NOT_NULL_KEEP,
+  ]);
+  set(1, 1, [
+    Op.NEG, Op.NEG_I, Op.PLUS, Op.BIT_NOT, Op.NOT, Op.TYPEOF, Op.TO_STRING, Op.AWAIT, Op.CLASS,
+    Op.OBJECT_REST, Op.GET_PROP, Op.ARRAY_SLICE_FROM, Op.IS_ABSENT, Op.ITER_INIT, Op.JUMP_IF_NULL_KEEP,
+  ]);
+  set(1, 2, [Op.DUP, Op.ITER_NEXT]);
+  set(2, 4, [Op.DUP2]);
+  set(2, 2, [Op.SWAP]);
+  set(2, 1, [
+    Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MOD, Op.POW, Op.ADD_I, Op.SUB_I, Op.MUL_I, Op.MOD_I,
+    Op.BIT_AND, Op.BIT_OR, Op.BIT_XOR, Op.SHL, Op.SHR, Op.USHR, Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE,
+    Op.INSTANCEOF, Op.IN, Op.CALL_SPREAD, Op.CALL_METHOD_SPREAD, Op.SUPER_GET, Op.NEW_SPREAD,
+    Op.OBJECT_SPREAD, Op.SET_PROP, Op.GET_INDEX, Op.GET_INDEX_OR_ABSENT, Op.ARRAY_PUSH, Op.ARRAY_SPREAD,
+  ]);
+  set(3, 1, [Op.SET_INDEX]);
+  return table;
+})();
+
+const TERMINATORS: ReadonlySet<Op> = new Set([Op.RETURN, Op.THROW, Op.JUMP]);
+
+export class Emitter {
+  private readonly code: number[] = [];
+  /** Operand-stack depth before the next instruction. */
+  depth = 0;
+  maxDepth = 0;
+  /** False after a JUMP/RETURN/THROW until a label that something jumps to is placed. */
+  reachable = true;
+  readonly lines: LineEntry[] = [];
+  readonly handlers: ExceptionHandler[] = [];
+  readonly locals: LocalVarInfo[] = [];
+
+  /**
+   * @param fieldCountOf number of fields of class table entry `cls` (NEW_OBJECT pops that many)
+   */
+  constructor(private readonly fieldCountOf: (cls: number) => number) {}
+
+  get pc(): number {
+    return this.code.length;
+  }
+
+  emit(op: Op, a = 0, b = 0): void {
+    const [pops, pushes] = this.effectOf(op, a, b);
+    if (this.depth < pops) {
+      throw new CodegenError(`stack underflow emitting opcode ${op} at pc ${this.code.length}: depth ${this.depth}, needs ${pops}`);
+    }
+    this.code.push(op);
+    const count = OPERAND_COUNT[op];
+    if (count >= 1) this.code.push(a);
+    if (count >= 2) this.code.push(b);
+    this.setDepth(this.depth - pops + pushes);
+    if (TERMINATORS.has(op)) this.reachable = false;
+  }
+
+  /** Emits a jump-carrying instruction to `label` (its target operand is patched when placed). */
+  emitJump(op: Op, label: Label, extraOperand?: number): void {
+    const before = this.depth;
+    let jumpDepth: number;
+    if (op === Op.JUMP_IF_FALSE_KEEP || op === Op.JUMP_IF_TRUE_KEEP || op === Op.JUMP_IF_NOT_NULL_KEEP) {
+      jumpDepth = before;
+    } else if (op === Op.ITER_NEXT) {
+      jumpDepth = before - 1;
+    } else if (op === Op.JUMP_IF_NULL_KEEP) {
+      jumpDepth = before;
+    } else if (op === Op.JUMP_IF_FALSE || op === Op.JUMP_IF_TRUE) {
+      jumpDepth = before - 1;
+    } else {
+      jumpDepth = before;
+    }
+    this.noteArrival(label, jumpDepth);
+    if (op === Op.JUMP_IF_NOT_ABSENT) {
+      // operands: slot, target
+      this.code.push(op, extraOperand ?? 0);
+      label.refs.push(this.code.length);
+      this.code.push(label.pc);
+    } else {
+      const [pops, pushes] = this.effectOf(op, 0, 0);
+      if (this.depth < pops) throw new CodegenError(`stack underflow at jump, depth ${this.depth}`);
+      this.code.push(op);
+      label.refs.push(this.code.length);
+      this.code.push(label.pc);
+      this.setDepth(this.depth - pops + pushes);
+    }
+    if (op === Op.JUMP) this.reachable = false;
+  }
+
+  /** Places `label` here; the depth becomes the one recorded by the jumps to it. */
+  place(label: Label): void {
+    if (label.pc >= 0) throw new CodegenError("label placed twice");
+    label.pc = this.code.length;
+    if (this.reachable) {
+      this.noteArrival(label, this.depth);
+    } else if (label.depth >= 0) {
+      this.depth = label.depth;
+      this.reachable = true;
+    } else {
+      // Nothing reaches it yet (a backward target after dead code): keep the current depth.
+      label.depth = this.depth;
+      this.reachable = true;
+    }
+    for (const ref of label.refs) this.code[ref] = label.pc;
+  }
+
+  /** Records the depth `label` will have without emitting a jump (a branch folded away at compile time). */
+  expectAt(label: Label, depth: number): void {
+    this.noteArrival(label, depth);
+  }
+
+  /** A backward jump target whose depth is the current depth. */
+  here(): Label {
+    const label = new Label();
+    this.place(label);
+    return label;
+  }
+
+  /** Marks the entry of an exception handler: the stack holds `stackDepth` values plus the thrown one. */
+  placeHandler(label: Label, stackDepth: number): void {
+    if (label.pc >= 0 || label.refs.length > 0) throw new CodegenError("a handler label must be fresh");
+    label.pc = this.code.length;
+    label.depth = stackDepth + 1;
+    this.reachable = true;
+    this.setDepth(stackDepth + 1);
+  }
+
+  /** Adds a line-table row when the position differs from the one in effect. */
+  position(line: number, column: number): void {
+    const last = this.lines[this.lines.length - 1];
+    if (last && last.line === line && last.column === column) return;
+    if (last && last.pc === this.code.length) {
+      last.line = line;
+      last.column = column;
+      const previous = this.lines[this.lines.length - 2];
+      if (previous && previous.line === line && previous.column === column) this.lines.pop();
+      return;
+    }
+    this.lines.push({ pc: this.code.length, line, column });
+  }
+
+  finish(): Int32Array {
+    return Int32Array.from(this.code);
+  }
+
+  private noteArrival(label: Label, depth: number): void {
+    if (label.depth === -1) {
+      label.depth = depth;
+    } else if (label.depth !== depth) {
+      throw new CodegenError(`inconsistent stack depth at label: ${label.depth} vs ${depth}`);
+    }
+  }
+
+  private setDepth(depth: number): void {
+    this.depth = depth;
+    if (depth > this.maxDepth) this.maxDepth = depth;
+  }
+
+  private effectOf(op: Op, a: number, b: number): readonly [number, number] {
+    switch (op) {
+      case Op.CALL: case Op.SPAWN: case Op.NEW: return [a + 1, 1];
+      case Op.CALL_METHOD: case Op.SPAWN_METHOD: return [b + 1, 1];
+      case Op.SUPER_CALL: return [a + 2, 0];
+      case Op.SUPER_METHOD: return [b + 2, 1];
+      case Op.NEW_ARRAY: return [a, 1];
+      case Op.NEW_OBJECT: return [this.fieldCountOf(a), 1];
+      default: {
+        const fixed = FIXED_EFFECT.get(op);
+        if (!fixed) throw new CodegenError(`no stack effect known for opcode ${op}`);
+        return fixed;
+      }
+    }
+  }
+}
