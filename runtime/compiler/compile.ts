@@ -8,7 +8,7 @@ import { CompileError, type Diagnostic } from "./diagnostics";
 import type { ModuleGraph } from "./modules";
 import { parse } from "./parser";
 import { checkProgram, type CheckResult } from "./checker";
-import { generate } from "./codegen";
+import { CodegenError, generate } from "./codegen";
 import { PRELUDE_SOURCE } from "../vm/prelude";
 import type { Program } from "../bytecode/module";
 import { verifyProgram } from "../bytecode/verify";
@@ -33,9 +33,21 @@ const BUILTIN_MODULES = new Set(["raya:vm", "host:"]);
 export function compile(source: string, options: CompileOptions): Program {
   const analysis = analyze(source, options);
   if (analysis.diagnostics.length > 0) throw new CompileError(analysis.diagnostics);
-  const program = generate(analysis.graph);
+  const program = generateOrReport(analysis.graph);
   verifyProgram(program);
   return program;
+}
+
+/** A construct the code generator does not support is a compile error at its position. */
+function generateOrReport(graph: ModuleGraph): Program {
+  try {
+    return generate(graph);
+  } catch (error) {
+    if (error instanceof CodegenError && error.at !== null) {
+      throw new CompileError([{ ...error.at, message: error.message }]);
+    }
+    throw error;
+  }
 }
 
 /** Parses and type-checks without generating code (the language server's entry point). */

@@ -1,7 +1,8 @@
 // Code generation: structure of the emitted Program (instruction sequences, tables, captures,
 // exception regions, line table) and end-to-end runs of compiled programs on the VM.
 import * as assert from "node:assert/strict";
-import { analyze } from "../../runtime/compiler/compile";
+import { analyze, compile } from "../../runtime/compiler/compile";
+import { CompileError } from "../../runtime/compiler/diagnostics";
 import { CodegenError, generate } from "../../runtime/compiler/codegen";
 import { verifyProgram } from "../../runtime/bytecode/verify";
 import type { FunctionProto, Program } from "../../runtime/bytecode/module";
@@ -534,7 +535,13 @@ describe("codegen: unsupported constructs", () => {
     assert.deepEqual(analysis.diagnostics, []);
     assert.throws(() => generate(analysis.graph), (error: unknown) => {
       assert.ok(error instanceof CodegenError);
-      assert.match(error.message, /main\.raya:4:5: spread arguments in super\(\.\.\.\) is not supported/);
+      assert.match(error.message, /^spread arguments in super\(\.\.\.\) is not supported yet$/);
+      assert.deepEqual(error.at, { file: `${ROOT}/main.raya`, line: 4, column: 5 });
+      return true;
+    });
+    assert.throws(() => compile(source, { filename: `${ROOT}/main.raya`, readFile: () => null }), (error: unknown) => {
+      assert.ok(error instanceof CompileError);
+      assert.deepEqual(error.diagnostics.map((d) => [d.line, d.column]), [[4, 5]]);
       return true;
     });
   });

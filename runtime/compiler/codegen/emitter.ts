@@ -13,9 +13,12 @@ export class Label {
 
 /** Thrown for internal inconsistencies: a bug in codegen, never a user error. */
 export class CodegenError extends Error {
-  constructor(message: string) {
+  /** Where the unsupported construct is, when the error is about the source (not an internal fault). */
+  readonly at: { file: string; line: number; column: number } | null;
+  constructor(message: string, at: { file: string; line: number; column: number } | null = null) {
     super(message);
     this.name = "CodegenError";
+    this.at = at;
   }
 }
 

@@ -294,7 +294,7 @@ export abstract class FunctionCompilerBase {
 
 /** A construct this code generator does not implement (reported with its source position). */
 export function unsupported(node: A.NodeBase, what: string): CodegenError {
-  return new CodegenError(`${node.file}:${node.line}:${node.col}: ${what} is not supported by the code generator`);
+  return new CodegenError(`${what} is not supported yet`, { file: node.file, line: node.line, column: node.col });
 }
 
 export function isPattern(node: A.Pattern | A.Expr): node is A.Pattern {
