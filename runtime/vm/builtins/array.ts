@@ -1,0 +1,71 @@
+// Native methods of arrays. Callback-taking methods (map, filter, reduce, ...) are written in
+// Raya in the prelude instead, so a callback may suspend its Task. JavaScript semantics,
+// except that pop/shift/at on a missing element give null.
+import { toRayaString } from "../format";
+import { NativeFunction, type NativeImpl } from "../value";
+import { arg, numberArg, optional, restArgs } from "./args";
+import { iterableItems } from "./iterables";
+
+type ArrayMethod = (a: unknown[], stack: unknown[], at: number, argc: number) => unknown;
+
+/** Default sort order: by String(value), as JavaScript's sort() without a comparator. */
+export function compareAsStrings(x: unknown, y: unknown): number {
+  const a = toRayaString(x);
+  const b = toRayaString(y);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function joinArray(a: readonly unknown[], separator: string): string {
+  let out = "";
+  for (let i = 0; i < a.length; i++) {
+    if (i > 0) out += separator;
+    const item = a[i];
+    if (item !== null) out += toRayaString(item);
+  }
+  return out;
+}
+
+const methods: Record<string, ArrayMethod> = {
+  push: (a, st, at, n) => {
+    for (let i = 0; i < n; i++) a.push(st[at + 1 + i]);
+    return a.length;
+  },
+  pop: (a) => (a.length === 0 ? null : a.pop()),
+  shift: (a) => (a.length === 0 ? null : a.shift()),
+  unshift: (a, st, at, n) => a.unshift(...restArgs(st, at, n, 0)),
+  slice: (a, st, at, n) => a.slice(optional(st, at, n, 0) as number | undefined, optional(st, at, n, 1) as number | undefined),
+  splice: (a, st, at, n) => {
+    if (n === 0) return [];
+    const start = numberArg(st, at, n, 0);
+    if (n === 1) return a.splice(start);
+    return a.splice(start, numberArg(st, at, n, 1), ...restArgs(st, at, n, 2));
+  },
+  concat: (a, st, at, n) => a.concat(...restArgs(st, at, n, 0)),
+  indexOf: (a, st, at, n) => a.indexOf(arg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  lastIndexOf: (a, st, at, n) => (n > 1 ? a.lastIndexOf(arg(st, at, n, 0), numberArg(st, at, n, 1)) : a.lastIndexOf(arg(st, at, n, 0))),
+  includes: (a, st, at, n) => a.includes(arg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  join: (a, st, at, n) => joinArray(a, n > 0 && arg(st, at, n, 0) !== null ? (arg(st, at, n, 0) as string) : ","),
+  reverse: (a) => a.reverse(),
+  sort: (a) => a.sort(compareAsStrings),
+  fill: (a, st, at, n) => a.fill(arg(st, at, n, 0), optional(st, at, n, 1) as number | undefined, optional(st, at, n, 2) as number | undefined),
+  at: (a, st, at, n) => {
+    const value = a.at(numberArg(st, at, n, 0));
+    return value === undefined ? null : value;
+  },
+  toString: (a: unknown[]) => joinArray(a, ","),
+};
+
+export const ARRAY_METHODS = new Map<string, NativeImpl>(
+  Object.entries(methods).map(([name, method]) => [name, (_vm, stack, at, argc) => method(stack[at] as unknown[], stack, at, argc)]),
+);
+
+export const ARRAY_NAMESPACE = new NativeFunction(
+  "Array",
+  null,
+  new Map<string, unknown>([
+    ["isArray", new NativeFunction("isArray", (_vm, stack, at, argc) => Array.isArray(arg(stack, at, argc, 0)))],
+    ["from", new NativeFunction("from", (_vm, stack, at, argc) => Array.from(iterableItems(arg(stack, at, argc, 0))))],
+  ]),
+  null,
+  (value) => Array.isArray(value),
+);

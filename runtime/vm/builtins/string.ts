@@ -1,0 +1,40 @@
+// Methods of string values. JavaScript semantics, except that results which would be
+// `undefined` in JavaScript are null (at, codePointAt).
+import { toRayaString } from "../format";
+import type { NativeImpl } from "../value";
+import { numberArg, optional, orNull, restArgs, stringArg } from "./args";
+
+type StringMethod = (s: string, stack: unknown[], at: number, argc: number) => unknown;
+
+const methods: Record<string, StringMethod> = {
+  charAt: (s, st, at, n) => s.charAt(numberArg(st, at, n, 0) ?? 0),
+  charCodeAt: (s, st, at, n) => s.charCodeAt(numberArg(st, at, n, 0) ?? 0),
+  codePointAt: (s, st, at, n) => orNull(s.codePointAt(numberArg(st, at, n, 0) ?? 0)),
+  indexOf: (s, st, at, n) => s.indexOf(stringArg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  lastIndexOf: (s, st, at, n) => s.lastIndexOf(stringArg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  slice: (s, st, at, n) => s.slice(optional(st, at, n, 0) as number | undefined, optional(st, at, n, 1) as number | undefined),
+  substring: (s, st, at, n) => s.substring(numberArg(st, at, n, 0) ?? 0, optional(st, at, n, 1) as number | undefined),
+  split: (s, st, at, n) => s.split(optional(st, at, n, 0) as string, optional(st, at, n, 1) as number | undefined),
+  trim: (s) => s.trim(),
+  trimStart: (s) => s.trimStart(),
+  trimEnd: (s) => s.trimEnd(),
+  toUpperCase: (s) => s.toUpperCase(),
+  toLowerCase: (s) => s.toLowerCase(),
+  replace: (s, st, at, n) => s.replace(stringArg(st, at, n, 0), stringArg(st, at, n, 1)),
+  replaceAll: (s, st, at, n) => s.replaceAll(stringArg(st, at, n, 0), stringArg(st, at, n, 1)),
+  startsWith: (s, st, at, n) => s.startsWith(stringArg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  endsWith: (s, st, at, n) => s.endsWith(stringArg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  includes: (s, st, at, n) => s.includes(stringArg(st, at, n, 0), optional(st, at, n, 1) as number | undefined),
+  padStart: (s, st, at, n) => s.padStart(numberArg(st, at, n, 0), optional(st, at, n, 1) as string | undefined),
+  padEnd: (s, st, at, n) => s.padEnd(numberArg(st, at, n, 0), optional(st, at, n, 1) as string | undefined),
+  repeat: (s, st, at, n) => s.repeat(numberArg(st, at, n, 0)),
+  concat: (s, st, at, n) => s + restArgs(st, at, n, 0).map(toRayaString).join(""),
+  at: (s, st, at, n) => orNull(s.at(numberArg(st, at, n, 0))),
+  localeCompare: (s, st, at, n) => s.localeCompare(stringArg(st, at, n, 0)),
+  toString: (s: string) => s,
+  valueOf: (s: string) => s,
+};
+
+export const STRING_METHODS = new Map<string, NativeImpl>(
+  Object.entries(methods).map(([name, method]) => [name, (_vm, stack, at, argc) => method(stack[at] as string, stack, at, argc)]),
+);

@@ -1,0 +1,188 @@
+// A VmContext is one isolated Raya world: a program, its globals, its Tasks and its
+// statistics. Several contexts may share one Scheduler; nothing here is global state.
+import type { Program } from "../bytecode/module";
+import { createBuiltins } from "./builtins";
+import type { VmErrorKind } from "./errors";
+import type { Scheduler } from "./scheduler";
+import { Task, TaskState } from "./task";
+import { Closure, FunctionInfo, Layout, RClass, RObject, type NativeHost } from "./value";
+
+export interface StackFrameInfo {
+  function: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Frames beyond this many (innermost first) are left out of stack traces, as V8 does. */
+const STACK_TRACE_LIMIT = 50;
+
+export class VmContext implements NativeHost {
+  readonly functions: FunctionInfo[];
+  /** The constant pool as JavaScript values. */
+  readonly constants: unknown[];
+  readonly globals: unknown[];
+  readonly output: string[] = [];
+  readonly builtins: Map<string, unknown>;
+  /** Layouts of object-literal shapes by class index (null for classes). */
+  readonly shapeLayouts: (Layout | null)[];
+  readonly tasks = new Set<Task>();
+  stepsExecuted = 0;
+  /** The Task the interpreter is running, for natives such as sleep. */
+  currentTask: Task | null = null;
+  private readonly intrinsicGlobals = new Map<string, number>();
+  private readonly layoutsByFields = new Map<string, Layout>();
+  private readonly fallbackErrorClasses = new Map<string, Layout>();
+  private nextTaskId = 1;
+
+  constructor(
+    readonly program: Program,
+    readonly scheduler: Scheduler,
+    private readonly onOutput: ((line: string) => void) | null = null,
+  ) {
+    this.functions = program.functions.map((proto, i) => new FunctionInfo(i, proto, program.files[proto.file]?.name ?? "?"));
+    this.constants = program.constants.map((c) => c.value);
+    this.globals = new Array<unknown>(program.globals.length).fill(null);
+    for (const intrinsic of program.intrinsics) {
+      this.intrinsicGlobals.set(intrinsic.name.replace("$", "."), intrinsic.global);
+    }
+    this.shapeLayouts = program.classes.map((cls) => (cls.kind === "shape" ? this.layoutForFields(cls.fields) : null));
+    this.builtins = createBuiltins();
+  }
+
+  /** The prelude value registered as intrinsic `name` ("Array.map", "Error"), or null. */
+  intrinsic(name: string): unknown {
+    const global = this.intrinsicGlobals.get(name);
+    return global === undefined ? null : this.globals[global];
+  }
+
+  /** The one shared layout of object literals with exactly these fields in this order. */
+  layoutForFields(fields: readonly string[]): Layout {
+    const key = fields.join("\u0000");
+    let layout = this.layoutsByFields.get(key);
+    if (layout === undefined) {
+      layout = new Layout("Object", fields.slice());
+      this.layoutsByFields.set(key, layout);
+    }
+    return layout;
+  }
+
+  newTask(name: string): Task {
+    const task = new Task(this.nextTaskId++, name, this);
+    this.tasks.add(task);
+    return task;
+  }
+
+  // ---- NativeHost
+
+  /** Writes console.log text: each line of it is one output line. */
+  print(text: string): void {
+    const lines = text.includes("\n") ? text.split("\n") : [text];
+    for (const line of lines) {
+      this.output.push(line);
+      if (this.onOutput !== null) this.onOutput(line);
+    }
+  }
+
+  sleep(ms: number): void {
+    const task = this.currentTask;
+    if (task !== null) this.scheduler.sleep(task, ms);
+  }
+
+  cancelTask(task: unknown): void {
+    if (task instanceof Task) this.scheduler.cancel(task);
+  }
+
+  // ---- errors and stack traces
+
+  /** True when `cls` is the prelude's Error class or a subclass of it. */
+  isErrorClass(cls: RClass): boolean {
+    if (cls.errorState !== 0) return cls.errorState === 1;
+    const errorClass = this.intrinsic("Error");
+    if (errorClass === null) return false;
+    let walk: RClass | null = cls;
+    while (walk !== null && walk !== errorClass) walk = walk.parent;
+    cls.errorState = walk === null ? 2 : 1;
+    return walk !== null;
+  }
+
+  isErrorInstance(value: unknown): value is RObject {
+    if (!(value instanceof RObject)) return false;
+    const layout = value.layout;
+    if (layout instanceof RClass) return this.isErrorClass(layout);
+    return this.fallbackErrorClasses.get(layout.name) === layout;
+  }
+
+  /** The Raya stack of `task`, innermost first; the top frame is at `topPc`. */
+  captureTrace(task: Task, topPc: number): StackFrameInfo[] {
+    const frames: StackFrameInfo[] = [];
+    for (let i = task.fp; i >= 0 && frames.length < STACK_TRACE_LIMIT; i--) {
+      const fn = task.frameClosure[i].proto;
+      const pc = i === task.fp ? topPc : task.framePc[i] - 1;
+      const { line, column } = fn.positionAt(pc);
+      frames.push({ function: fn.name, file: fn.fileName, line, column });
+    }
+    return frames;
+  }
+
+  /** A new instance of the prelude's error class `kind`, as if constructed at the trace's top. */
+  makeError(kind: VmErrorKind, message: string, trace: StackFrameInfo[]): RObject {
+    const cls = this.intrinsic(kind) ?? this.intrinsic("Error");
+    const layout = cls instanceof RClass ? cls : this.fallbackErrorClass(kind);
+    const error = new RObject(layout, new Array<unknown>(layout.fieldNames.length).fill(null));
+    setField(error, "message", message);
+    setField(error, "name", kind === "SyntaxError" && !(cls instanceof RClass && cls.name === kind) ? "SyntaxError" : layout.name);
+    setField(error, "stack", formatStackText(layout.name, message, trace));
+    return error;
+  }
+
+  /** Used only when a program was built without the prelude (hand-assembled tests). */
+  private fallbackErrorClass(kind: string): Layout {
+    let layout = this.fallbackErrorClasses.get(kind);
+    if (layout === undefined) {
+      layout = new Layout(kind, ["message", "name", "stack"]);
+      this.fallbackErrorClasses.set(kind, layout);
+    }
+    return layout;
+  }
+
+  /** Called by the scheduler when a Task of this context finishes. */
+  forgetTask(task: Task): void {
+    if (task.state === TaskState.Done || task.state === TaskState.Failed || task.state === TaskState.Cancelled) {
+      this.tasks.delete(task);
+    }
+  }
+
+  /** The entry closure: the entry function has no captures (the verifier checks it). */
+  entryClosure(): Closure {
+    return new Closure(this.functions[this.program.entry], []);
+  }
+}
+
+export function getField(object: RObject, name: string): unknown {
+  const slot = object.layout.fieldIndex.get(name);
+  return slot === undefined ? null : object.fields[slot];
+}
+
+export function setField(object: RObject, name: string, value: unknown): void {
+  const slot = object.layout.fieldIndex.get(name);
+  if (slot !== undefined) object.fields[slot] = value;
+}
+
+/** V8's format: "Name: message" then one "    at fn (file:line:col)" line per frame. */
+export function formatStackText(name: string, message: string, trace: StackFrameInfo[]): string {
+  const header = message === "" ? name : `${name}: ${message}`;
+  return [header, ...trace.map((f) => `    at ${f.function} (${f.file}:${f.line}:${f.column})`)].join("\n");
+}
+
+/** Reads the frames back out of a stack text written by formatStackText. */
+export function parseStackText(text: string): StackFrameInfo[] {
+  const frames: StackFrameInfo[] = [];
+  for (const line of text.split("\n")) {
+    const match = /^ {4}at (.*) \((.*):(\d+):(\d+)\)$/.exec(line);
+    if (match !== null) {
+      frames.push({ function: match[1], file: match[2], line: Number(match[3]), column: Number(match[4]) });
+    }
+  }
+  return frames;
+}

@@ -1,0 +1,701 @@
+// The interpreter's out-of-line instructions: slow paths of calls and property access,
+// classes, objects, iteration, Tasks. Helpers that may push a frame work on the Task's saved
+// state (task.fp, task.sp, task.framePc); the interpreter saves before and reloads after.
+import type { VmContext } from "./context";
+import { getField } from "./context";
+import { RayaThrow, rangeError, typeError, VmError } from "./errors";
+import { describeForError, toRayaString } from "./format";
+import { AwaitOutcome, CallOutcome, ensureStack, FrameMode, IcKind, prepareFrame, pushFrame, UNCACHED } from "./interpreter";
+import { ARRAY_METHODS } from "./builtins/array";
+import { MAP_METHODS, SET_METHODS } from "./builtins/collections";
+import { NUMBER_METHODS, BOOLEAN_METHODS } from "./builtins/number";
+import { iterableItems } from "./builtins/iterables";
+import { STRING_METHODS } from "./builtins/string";
+import { Task, TaskState } from "./task";
+import {
+  ABSENT, ARRAY_KEY, BOOLEAN_KEY, BoundMethod, Box, Closure, FunctionInfo, Layout, MAP_KEY, NativeFunction, NUMBER_KEY,
+  RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, type NativeImpl,
+} from "./value";
+
+const TASK_METHODS = new Map<string, NativeImpl>([
+  ["cancel", (vm, stack, at) => {
+    vm.cancelTask(stack[at]);
+    return null;
+  }],
+]);
+
+/** Looks up method `name` for this receiver and fills the call site's inline cache. */
+export function resolveMethod(ctx: VmContext, fn: FunctionInfo, ip: number, receiver: unknown, name: string, argc: number): IcKind {
+  let key: unknown = UNCACHED;
+  let kind = IcKind.Slow;
+  let target: unknown = null;
+  const native = (table: Map<string, NativeImpl>, cacheKey: unknown, prelude: string | null): void => {
+    key = cacheKey;
+    const intrinsic = prelude === null ? null : ctx.intrinsic(`${prelude}.${name}`);
+    if (intrinsic instanceof Closure) {
+      kind = IcKind.Prelude;
+      target = intrinsic;
+      return;
+    }
+    const impl = table.get(name);
+    if (impl !== undefined) {
+      kind = IcKind.Native;
+      target = impl;
+    }
+  };
+  if (receiver instanceof RObject) {
+    const method = receiver.layout.methods.get(name);
+    if (method !== undefined) {
+      key = receiver.layout;
+      kind = method.proto.isAsync ? IcKind.AsyncMethod : IcKind.RayaMethod;
+      target = method;
+    }
+  } else if (typeof receiver === "string") {
+    native(STRING_METHODS, STRING_KEY, null);
+  } else if (typeof receiver === "number") {
+    native(NUMBER_METHODS, NUMBER_KEY, null);
+  } else if (typeof receiver === "boolean") {
+    native(BOOLEAN_METHODS, BOOLEAN_KEY, null);
+  } else if (Array.isArray(receiver)) {
+    // sort() without a comparator is native; with one it is the prelude's merge sort.
+    native(ARRAY_METHODS, ARRAY_KEY, name === "sort" && argc === 0 ? null : "Array");
+    if (name === "push") kind = IcKind.ArrayPush;
+  } else if (receiver instanceof Map) {
+    native(MAP_METHODS, MAP_KEY, "Map");
+  } else if (receiver instanceof Set) {
+    native(SET_METHODS, SET_KEY, "Set");
+  } else if (receiver instanceof Task) {
+    native(TASK_METHODS, TASK_KEY, null);
+  } else if (receiver instanceof RClass) {
+    const method = findStatic(receiver, name, "method");
+    if (method !== null) {
+      key = receiver;
+      kind = method.proto.isAsync ? IcKind.AsyncMethod : IcKind.RayaMethod;
+      target = method;
+    }
+  } else if (receiver instanceof NativeFunction) {
+    const member = receiver.members?.get(name);
+    if (member instanceof NativeFunction && member.call !== null) {
+      key = receiver;
+      kind = IcKind.Native;
+      target = member.call;
+    }
+  }
+  if (kind !== IcKind.Slow) {
+    fn.icKeys[ip] = key;
+    fn.icKinds[ip] = kind;
+    fn.icTargets[ip] = target;
+  }
+  return kind;
+}
+
+function findStatic(cls: RClass, name: string, kind: "method" | "get" | "set"): Closure | null {
+  for (let walk: RClass | null = cls; walk !== null; walk = walk.parent) {
+    const table = kind === "method" ? walk.staticMethods : kind === "get" ? walk.staticGetters : walk.staticSetters;
+    const found = table.get(name);
+    if (found !== undefined) return found;
+  }
+  return null;
+}
+
+/** Calls any callable value whose slot 0 is at stack[at] (task state saved). */
+export function callValueSlow(task: Task, callee: unknown, at: number, argc: number, mode: FrameMode): CallOutcome {
+  const stack = task.stack;
+  if (callee instanceof Closure) {
+    if (callee.proto.isAsync) {
+      const child = startTask(task.context, callee, stack, at, argc);
+      stack[at] = child;
+      task.sp = at + 1;
+      task.spawned = child;
+      return CallOutcome.Spawned;
+    }
+    pushFrame(task, callee, at, argc, mode);
+    return CallOutcome.Continue;
+  }
+  if (callee instanceof BoundMethod) {
+    stack[at] = callee.receiver;
+    return callValueSlow(task, callee.method, at, argc, mode);
+  }
+  if (callee instanceof NativeFunction && callee.call !== null) {
+    const result = callee.call(task.context, stack, at, argc);
+    task.sp = at + 1;
+    if (result === SUSPEND) {
+      stack[at] = null;
+      return CallOutcome.Suspended;
+    }
+    stack[at] = result === undefined ? null : result;
+    return CallOutcome.Continue;
+  }
+  if (callee instanceof RClass) throw typeError(`Class constructor ${callee.name} cannot be invoked without 'new'`);
+  throw typeError(`${describeForError(callee)} is not a function`);
+}
+
+/** CALL_METHOD when the inline cache did not settle it: prelude intrinsics, fields holding functions, errors. */
+export function callMethodSlow(task: Task, fn: FunctionInfo, ip: number, kind: IcKind, at: number, argc: number, name: string): CallOutcome {
+  const stack = task.stack;
+  const receiver = stack[at];
+  switch (kind) {
+    case IcKind.Prelude: {
+      const target = fn.icTargets[ip] as Closure;
+      ensureStack(stack, at + argc + 3);
+      for (let i = at + argc; i >= at; i--) stack[i + 1] = stack[i];
+      stack[at] = target;
+      task.sp = at + argc + 2;
+      return callValueSlow(task, target, at, argc + 1, FrameMode.Normal);
+    }
+    case IcKind.RayaMethod:
+    case IcKind.AsyncMethod:
+      return callValueSlow(task, fn.icTargets[ip], at, argc, FrameMode.Normal);
+    case IcKind.ArrayPush:
+    case IcKind.Native: {
+      const result = (fn.icTargets[ip] as NativeImpl)(task.context, stack, at, argc);
+      task.sp = at + 1;
+      if (result === SUSPEND) {
+        stack[at] = null;
+        return CallOutcome.Suspended;
+      }
+      stack[at] = result;
+      return CallOutcome.Continue;
+    }
+  }
+  if (receiver instanceof RObject) {
+    const slot = receiver.layout.fieldIndex.get(name);
+    if (slot !== undefined) {
+      const value = receiver.fields[slot];
+      stack[at] = value;
+      return callValueSlow(task, value, at, argc, FrameMode.Normal);
+    }
+  }
+  if (name === "toString" && receiver !== null) {
+    // Every value has JavaScript's toString (objects give "[object Object]", errors "Name: message").
+    stack[at] = toRayaString(receiver);
+    task.sp = at + 1;
+    return CallOutcome.Continue;
+  }
+  if (receiver instanceof RObject) {
+    throw typeError(`${describeForError(receiver)}.${name} is not a function`);
+  }
+  if (receiver instanceof RClass) {
+    const slot = staticSlot(receiver, name);
+    if (slot !== null) {
+      const value = slot.cls.statics[slot.index];
+      stack[at] = value;
+      return callValueSlow(task, value, at, argc, FrameMode.Normal);
+    }
+  }
+  if (receiver === null) throw typeError(`Cannot read properties of null (reading '${name}')`);
+  throw typeError(`${describeForError(receiver)}.${name} is not a function`);
+}
+
+function staticSlot(cls: RClass, name: string): { cls: RClass; index: number } | null {
+  for (let walk: RClass | null = cls; walk !== null; walk = walk.parent) {
+    const index = walk.staticIndex.get(name);
+    if (index !== undefined) return { cls: walk, index };
+  }
+  return null;
+}
+
+/** A new Task running `callee` with the arguments at stack[at + 1 .. at + argc]. */
+export function startTask(ctx: VmContext, callee: Closure, stack: unknown[], at: number, argc: number): Task {
+  const child = ctx.newTask(callee.proto.name);
+  const childStack = child.stack;
+  for (let i = 0; i <= argc; i++) childStack.push(stack[at + i]);
+  child.fp = 0;
+  child.frameClosure[0] = callee;
+  child.frameBase[0] = 0;
+  child.frameMode[0] = FrameMode.Normal;
+  child.framePc[0] = 0;
+  child.sp = prepareFrame(childStack, 0, argc, callee.proto);
+  child.state = TaskState.Ready;
+  return child;
+}
+
+/** A Task that is already over: `async` applied to a native call runs it at once. */
+function finishedTask(ctx: VmContext, name: string, result: unknown): Task {
+  const task = ctx.newTask(name);
+  task.state = TaskState.Done;
+  task.result = result;
+  ctx.forgetTask(task);
+  return task;
+}
+
+/** SPAWN: runs the call at stack[at] in a new Task; the Task replaces the call on the stack. */
+export function spawnCall(task: Task, at: number, argc: number): void {
+  const stack = task.stack;
+  let callee = stack[at];
+  if (callee instanceof BoundMethod) {
+    stack[at] = callee.receiver;
+    callee = callee.method;
+  }
+  let child: Task;
+  if (callee instanceof Closure) {
+    child = startTask(task.context, callee, stack, at, argc);
+  } else if (callee instanceof NativeFunction && callee.call !== null) {
+    const result = callee.call(task.context, stack, at, argc);
+    child = finishedTask(task.context, callee.name, result === SUSPEND || result === undefined ? null : result);
+  } else {
+    throw typeError(`${describeForError(callee)} is not a function`);
+  }
+  stack[at] = child;
+  task.sp = at + 1;
+  task.spawned = child;
+}
+
+/** SPAWN_METHOD: `async obj.m(args)`. */
+export function spawnMethod(task: Task, fn: FunctionInfo, ip: number, at: number, argc: number, name: string): void {
+  const ctx = task.context;
+  const stack = task.stack;
+  const receiver = stack[at];
+  const kind = resolveMethod(ctx, fn, ip, receiver, name, argc);
+  let child: Task;
+  if (kind === IcKind.RayaMethod || kind === IcKind.AsyncMethod) {
+    child = startTask(ctx, fn.icTargets[ip] as Closure, stack, at, argc);
+  } else if (kind === IcKind.Prelude) {
+    ensureStack(stack, at + argc + 3);
+    for (let i = at + argc; i >= at; i--) stack[i + 1] = stack[i];
+    const target = fn.icTargets[ip] as Closure;
+    stack[at] = target;
+    child = startTask(ctx, target, stack, at, argc + 1);
+  } else if (kind === IcKind.Native || kind === IcKind.ArrayPush) {
+    const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
+    child = finishedTask(ctx, name, result === SUSPEND ? null : result);
+  } else {
+    if (!(receiver instanceof RObject)) throw typeError(`${describeForError(receiver)}.${name} is not a function`);
+    stack[at] = getField(receiver, name);
+    spawnCall(task, at, argc);
+    return;
+  }
+  stack[at] = child;
+  task.sp = at + 1;
+  task.spawned = child;
+}
+
+/** Settles AWAIT of a Task, an array of Tasks, or a plain value (task.transfer gets the result). */
+export function awaitValue(task: Task, value: unknown): AwaitOutcome {
+  if (value instanceof Task) {
+    if (value.state === TaskState.Done) {
+      task.transfer = value.result;
+      return AwaitOutcome.Ready;
+    }
+    throwIfFailed(value);
+    if (value === task) throw new VmError("Error", "a Task cannot await itself");
+    if (!value.waiters.includes(task)) value.waiters.push(task);
+    return AwaitOutcome.Pending;
+  }
+  if (Array.isArray(value)) {
+    let pending = false;
+    for (const item of value) {
+      if (item instanceof Task) {
+        throwIfFailed(item);
+        if (!item.finished) pending = true;
+      }
+    }
+    if (pending) {
+      for (const item of value) {
+        if (item instanceof Task && !item.finished && !item.waiters.includes(task)) {
+          if (item === task) throw new VmError("Error", "a Task cannot await itself");
+          item.waiters.push(task);
+        }
+      }
+      return AwaitOutcome.Pending;
+    }
+    task.transfer = value.map((item) => (item instanceof Task ? item.result : item));
+    return AwaitOutcome.Ready;
+  }
+  task.transfer = value;
+  return AwaitOutcome.Ready;
+}
+
+function throwIfFailed(awaited: Task): void {
+  if (awaited.state === TaskState.Failed) throw new RayaThrow(awaited.result);
+  if (awaited.state === TaskState.Cancelled) throw new VmError("Error", `Task '${awaited.name}' was cancelled`);
+}
+
+/** CALL_SPREAD / NEW_SPREAD / CALL_METHOD_SPREAD: replaces the array on top with its elements. */
+export function spreadArguments(task: Task): number {
+  const stack = task.stack;
+  const args = stack[task.sp - 1];
+  if (!Array.isArray(args)) throw typeError("spread argument is not an array");
+  let sp = task.sp - 1;
+  ensureStack(stack, sp + args.length + 8);
+  for (let i = 0; i < args.length; i++) stack[sp++] = args[i];
+  task.sp = sp;
+  return args.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classes and objects
+
+export function makeClosure(ctx: VmContext, fnIndex: number, parent: Closure, stack: unknown[], base: number): Closure {
+  const info = ctx.functions[fnIndex];
+  const descriptors = info.proto.captures;
+  const captures: Box[] = [];
+  for (let i = 0; i < descriptors.length; i++) {
+    const d = descriptors[i];
+    const captured = d.fromParentLocal ? stack[base + d.index] : parent.captures[d.index];
+    if (!(captured instanceof Box)) throw new VmError("Error", `capture ${i} of '${info.name}' is not a boxed variable`);
+    captures.push(captured);
+  }
+  return new Closure(info, captures);
+}
+
+export function createClass(ctx: VmContext, classIndex: number, parent: unknown, current: Closure, stack: unknown[], base: number): RClass {
+  if (parent !== null && !(parent instanceof RClass)) {
+    throw typeError(`Class extends value ${describeForError(parent)} is not a constructor`);
+  }
+  const info = ctx.program.classes[classIndex];
+  const closureOf = (fnIndex: number) => makeClosure(ctx, fnIndex, current, stack, base);
+  const cls = new RClass(classIndex, info, parent, info.constructorFn >= 0 ? closureOf(info.constructorFn) : null);
+  cls.methods = new Map(parent?.methods);
+  cls.getters = new Map(parent?.getters);
+  cls.setters = new Map(parent?.setters);
+  for (const m of info.methods) {
+    const closure = closureOf(m.fn);
+    const table = m.static
+      ? m.kind === "method" ? cls.staticMethods : m.kind === "get" ? cls.staticGetters : cls.staticSetters
+      : m.kind === "method" ? cls.methods : m.kind === "get" ? cls.getters : cls.setters;
+    table.set(m.name, closure);
+  }
+  return cls;
+}
+
+/** NEW of something other than a concrete user class: builtin classes such as Map. */
+export function newSlow(task: Task, cls: unknown, at: number, argc: number): void {
+  if (cls instanceof NativeFunction && cls.construct !== null) {
+    task.stack[at] = cls.construct(task.context, task.stack, at, argc);
+    task.sp = at + 1;
+    return;
+  }
+  if (cls instanceof RClass && cls.layoutInfo.abstract) throw typeError(`Cannot create an instance of abstract class ${cls.name}`);
+  throw typeError(`${describeForError(cls)} is not a constructor`);
+}
+
+/** SUPER_CALL: [parentCls, this, args] → []. */
+export function superCall(task: Task, argc: number): void {
+  const at = task.sp - argc - 1;
+  const parent = task.stack[at - 1];
+  if (!(parent instanceof RClass) || parent.constructorClosure === null) throw typeError("super constructor is not a class");
+  pushFrame(task, parent.constructorClosure, at, argc, FrameMode.DropBelow);
+}
+
+/** SUPER_METHOD: [parentCls, this, args] → [result]. */
+export function superMethod(task: Task, name: string, argc: number): CallOutcome {
+  const at = task.sp - argc - 1;
+  const parent = task.stack[at - 1];
+  const method = parent instanceof RClass ? parent.methods.get(name) : undefined;
+  if (method === undefined) throw typeError(`(intermediate value).${name} is not a function`);
+  if (method.proto.isAsync) {
+    const outcome = callValueSlow(task, method, at, argc, FrameMode.Normal);
+    task.stack[at - 1] = task.stack[at];
+    task.sp = at;
+    return outcome;
+  }
+  pushFrame(task, method, at, argc, FrameMode.ReplaceBelow);
+  return CallOutcome.Continue;
+}
+
+/** SUPER_GET: [parentCls, this] → [value]. */
+export function superGet(task: Task, name: string): void {
+  const stack = task.stack;
+  const at = task.sp - 1;
+  const parent = stack[at - 1];
+  const self = stack[at];
+  if (parent instanceof RClass) {
+    const getter = parent.getters.get(name);
+    if (getter !== undefined) {
+      pushFrame(task, getter, at, 0, FrameMode.ReplaceBelow);
+      return;
+    }
+    const method = parent.methods.get(name);
+    if (method !== undefined) {
+      stack[at - 1] = new BoundMethod(self, method);
+      task.sp = at;
+      return;
+    }
+  }
+  stack[at - 1] = null;
+  task.sp = at;
+}
+
+/**
+ * GET_PROP when the inline cache missed. Leaves the value on the stack top, or pushes a
+ * getter frame and returns true.
+ */
+export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: unknown, name: string): boolean {
+  const stack = task.stack;
+  const top = task.sp - 1;
+  if (obj instanceof RObject) {
+    const layout = obj.layout;
+    const slot = layout.fieldIndex.get(name);
+    if (slot !== undefined) {
+      fn.icKeys[ip] = layout;
+      fn.icSlots[ip] = slot;
+      stack[top] = obj.fields[slot];
+      return false;
+    }
+    const getter = layout.getters.get(name);
+    if (getter !== undefined) {
+      pushFrame(task, getter, top, 0, FrameMode.Normal);
+      return true;
+    }
+    const method = layout.methods.get(name);
+    stack[top] = method !== undefined ? new BoundMethod(obj, method) : null; // absent optional property
+    return false;
+  }
+  if (Array.isArray(obj)) {
+    if (name === "length") {
+      fn.icKinds[ip] = IcKind.Length;
+      stack[top] = obj.length;
+      return false;
+    }
+    stack[top] = boundNative(obj, name, ARRAY_METHODS);
+    return false;
+  }
+  switch (typeof obj) {
+    case "string":
+      if (name === "length") {
+        fn.icKinds[ip] = IcKind.Length;
+        stack[top] = obj.length;
+      } else {
+        stack[top] = boundNative(obj, name, STRING_METHODS);
+      }
+      return false;
+    case "number":
+      stack[top] = boundNative(obj, name, NUMBER_METHODS);
+      return false;
+    case "boolean":
+      stack[top] = boundNative(obj, name, BOOLEAN_METHODS);
+      return false;
+  }
+  if (obj instanceof Map || obj instanceof Set) {
+    stack[top] = name === "size" ? obj.size : boundNative(obj, name, obj instanceof Map ? MAP_METHODS : SET_METHODS);
+    return false;
+  }
+  if (obj instanceof RClass) {
+    const slot = staticSlot(obj, name);
+    if (slot !== null) {
+      stack[top] = slot.cls.statics[slot.index];
+      return false;
+    }
+    const getter = findStatic(obj, name, "get");
+    if (getter !== null) {
+      pushFrame(task, getter, top, 0, FrameMode.Normal);
+      return true;
+    }
+    const method = findStatic(obj, name, "method");
+    stack[top] = method !== null ? new BoundMethod(obj, method) : name === "name" ? obj.name : null;
+    return false;
+  }
+  if (obj instanceof NativeFunction) {
+    const member = obj.members?.get(name);
+    stack[top] = member !== undefined ? member : name === "name" ? obj.name : null;
+    return false;
+  }
+  if (obj instanceof Task) {
+    stack[top] = boundNative(obj, name, TASK_METHODS);
+    return false;
+  }
+  if (obj instanceof Closure || obj instanceof BoundMethod) {
+    stack[top] = name === "name" ? describeFunctionName(obj) : null;
+    return false;
+  }
+  if (obj === null) throw typeError(`Cannot read properties of null (reading '${name}')`);
+  throw typeError(`Cannot read property '${name}' of ${describeForError(obj)}`);
+}
+
+function describeFunctionName(fn: Closure | BoundMethod): string {
+  const closure = fn instanceof BoundMethod ? fn.method : fn;
+  const name = closure instanceof Closure ? closure.proto.name : closure.name;
+  const dot = name.lastIndexOf(".");
+  return name.startsWith("<") ? "" : dot >= 0 ? name.slice(dot + 1) : name;
+}
+
+/** A builtin method read as a value, e.g. `const up = s.toUpperCase`. */
+function boundNative(receiver: unknown, name: string, table: Map<string, NativeImpl>): unknown {
+  const impl = table.get(name);
+  return impl === undefined ? null : new BoundMethod(receiver, new NativeFunction(name, impl));
+}
+
+/** SET_PROP when the inline cache missed. Returns true when it pushed a setter frame. */
+export function setPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: unknown, name: string, value: unknown): boolean {
+  const stack = task.stack;
+  const at = task.sp - 2;
+  if (obj instanceof RObject) {
+    const layout = obj.layout;
+    const slot = layout.fieldIndex.get(name);
+    if (slot !== undefined) {
+      fn.icKeys[ip] = layout;
+      fn.icSlots[ip] = slot;
+      obj.fields[slot] = value;
+      stack[at] = value;
+      task.sp = at + 1;
+      return false;
+    }
+    const setter = layout.setters.get(name);
+    if (setter !== undefined) {
+      callSetter(task, setter, obj, value);
+      return true;
+    }
+    if (layout instanceof RClass) throw typeError(`Cannot set property '${name}' of ${describeForError(obj)}`);
+    // An optional property the literal did not have: move the object to the layout that has it.
+    obj.layout = task.context.layoutForFields([...layout.fieldNames, name]);
+    obj.fields.push(value);
+    stack[at] = value;
+    task.sp = at + 1;
+    return false;
+  }
+  if (obj instanceof RClass) {
+    const slot = staticSlot(obj, name);
+    if (slot !== null) {
+      slot.cls.statics[slot.index] = value;
+      stack[at] = value;
+      task.sp = at + 1;
+      return false;
+    }
+    const setter = findStatic(obj, name, "set");
+    if (setter !== null) {
+      callSetter(task, setter, obj, value);
+      return true;
+    }
+  }
+  if (obj === null) throw typeError(`Cannot set properties of null (setting '${name}')`);
+  throw typeError(`Cannot set property '${name}' of ${describeForError(obj)}`);
+}
+
+/** [obj, v] → [v] with the setter run as a frame: the stack becomes [v, obj, v] and the
+ *  frame over [obj, v] leaves nothing when it returns. */
+function callSetter(task: Task, setter: Closure, obj: unknown, value: unknown): void {
+  const stack = task.stack;
+  const at = task.sp - 2;
+  ensureStack(stack, at + 4);
+  stack[at] = value;
+  stack[at + 1] = obj;
+  stack[at + 2] = value;
+  task.sp = at + 3;
+  pushFrame(task, setter, at + 1, 1, FrameMode.Discard);
+}
+
+export function getIndexSlow(obj: unknown, index: unknown, orAbsent: boolean): unknown {
+  if (Array.isArray(obj)) {
+    if (typeof index === "number" && index >= 0 && index < obj.length && (index | 0) === index) return obj[index];
+    if (orAbsent) return ABSENT;
+    throw rangeError(`Index ${toRayaString(index)} is out of range (length ${obj.length})`);
+  }
+  if (typeof obj === "string") {
+    if (typeof index === "number" && index >= 0 && index < obj.length && (index | 0) === index) return obj[index];
+    if (orAbsent) return ABSENT;
+    throw rangeError(`Index ${toRayaString(index)} is out of range (string length ${obj.length})`);
+  }
+  if (obj === null) throw typeError(`Cannot read properties of null (reading '${toRayaString(index)}')`);
+  throw typeError(`${describeForError(obj)} cannot be indexed`);
+}
+
+export function setIndexSlow(obj: unknown, index: unknown, value: unknown): void {
+  if (Array.isArray(obj)) {
+    if (index === obj.length) {
+      obj.push(value);
+      return;
+    }
+    throw rangeError(`Index ${toRayaString(index)} is out of range (length ${obj.length})`);
+  }
+  if (typeof obj === "string") throw typeError("Cannot assign to an index of a string");
+  if (obj === null) throw typeError(`Cannot set properties of null (setting '${toRayaString(index)}')`);
+  throw typeError(`${describeForError(obj)} cannot be indexed`);
+}
+
+/** OBJECT_SPREAD: a new object with obj's fields, then src's (later keys win). */
+export function newObjectSpread(ctx: VmContext, obj: unknown, src: unknown): RObject {
+  const names: string[] = [];
+  const values: unknown[] = [];
+  const add = (from: unknown): void => {
+    if (!(from instanceof RObject)) return;
+    from.layout.fieldNames.forEach((name, i) => {
+      const existing = names.indexOf(name);
+      if (existing >= 0) values[existing] = from.fields[i];
+      else {
+        names.push(name);
+        values.push(from.fields[i]);
+      }
+    });
+  };
+  add(obj);
+  add(src);
+  return new RObject(ctx.layoutForFields(names), values);
+}
+
+/** OBJECT_REST: a copy of obj's fields without the keys constants[first .. first + count). */
+export function objectRest(ctx: VmContext, obj: unknown, constants: unknown[], first: number, count: number): RObject {
+  if (!(obj instanceof RObject)) throw typeError(`Cannot destructure ${describeForError(obj)}`);
+  const excluded = new Set(constants.slice(first, first + count));
+  const names: string[] = [];
+  const values: unknown[] = [];
+  obj.layout.fieldNames.forEach((name, i) => {
+    if (!excluded.has(name)) {
+      names.push(name);
+      values.push(obj.fields[i]);
+    }
+  });
+  return new RObject(ctx.layoutForFields(names), values);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operators, iteration, builtins
+
+export function addSlow(a: unknown, b: unknown): unknown {
+  if (typeof a === "string" || typeof b === "string") return toRayaString(a) + toRayaString(b);
+  return (a as number) + (b as number);
+}
+
+export function typeOfValue(value: unknown): string {
+  const t = typeof value;
+  if (t === "number" || t === "string" || t === "boolean") return t;
+  if (value instanceof Closure || value instanceof BoundMethod || value instanceof RClass) return "function";
+  if (value instanceof NativeFunction) return value.call !== null || value.construct !== null ? "function" : "object";
+  return "object";
+}
+
+export function instanceOf(value: unknown, cls: unknown): boolean {
+  if (cls instanceof RClass) {
+    if (!(value instanceof RObject)) return false;
+    for (let walk: Layout | null = value.layout; walk instanceof RClass; walk = walk.parent) {
+      if (walk === cls) return true;
+    }
+    return false;
+  }
+  if (cls instanceof NativeFunction && cls.instanceTest !== null) return cls.instanceTest(value);
+  throw typeError("Right-hand side of 'instanceof' is not a class");
+}
+
+export function inOperator(key: unknown, obj: unknown): boolean {
+  const name = toRayaString(key);
+  if (obj instanceof RObject) {
+    const layout = obj.layout;
+    return layout.fieldIndex.has(name) || layout.methods.has(name) || layout.getters.has(name);
+  }
+  if (obj instanceof RClass) return staticSlot(obj, name) !== null || findStatic(obj, name, "method") !== null;
+  if (Array.isArray(obj)) return name === "length" || (typeof key === "number" && key >= 0 && key < obj.length);
+  if (obj === null || typeof obj !== "object") throw typeError(`Cannot use 'in' operator to search for '${name}' in ${describeForError(obj)}`);
+  return false;
+}
+
+export function makeIterator(value: unknown): RIterator {
+  return new RIterator(iterableItems(value));
+}
+
+export function arraySpread(target: unknown[], source: unknown): void {
+  if (Array.isArray(source)) {
+    for (let i = 0; i < source.length; i++) target.push(source[i]);
+    return;
+  }
+  for (const item of makeIterator(source).items) target.push(item);
+}
+
+export function loadBuiltin(ctx: VmContext, name: string): unknown {
+  const value = ctx.builtins.get(name);
+  if (value === undefined) throw new VmError("Error", `'${name}' is not available yet`);
+  return value;
+}
+
+export function loadCapability(name: string): never {
+  throw new VmError("Error", `host capability '${name}' is not granted to this program`);
+}

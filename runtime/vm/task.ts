@@ -1,0 +1,59 @@
+// A Task is a green thread: a value stack plus a frame stack kept as parallel arrays, so the
+// interpreter can call and return without JavaScript recursion and a debugger can walk the
+// frames. A Task is plain data (no JavaScript closures), so it can be snapshotted.
+import type { StackFrameInfo, VmContext } from "./context";
+import type { Closure } from "./value";
+
+export const enum TaskState {
+  Ready = 0,
+  Running = 1,
+  /** Waiting for other Tasks (AWAIT). */
+  Blocked = 2,
+  Sleeping = 3,
+  Done = 4,
+  Failed = 5,
+  Cancelled = 6,
+}
+
+const STATE_NAMES = ["ready", "running", "blocked", "sleeping", "done", "failed", "cancelled"];
+
+export class Task {
+  state = TaskState.Ready;
+  readonly stack: unknown[] = [];
+  sp = 0;
+  /** Index of the current (innermost) frame; -1 before the Task starts or after it ends. */
+  fp = -1;
+  readonly frameClosure: Closure[] = [];
+  /** The current frame's pc when the Task is not running; a caller's return pc otherwise. */
+  readonly framePc: number[] = [];
+  readonly frameBase: number[] = [];
+  readonly frameMode: number[] = [];
+
+  /** Result (Done) or thrown value (Failed). */
+  result: unknown = null;
+  /** Tasks waiting in AWAIT for this one. */
+  readonly waiters: Task[] = [];
+  /** What this Task waits for while Blocked: a Task or an array of Tasks. */
+  awaiting: unknown = null;
+  cancelRequested = false;
+  /** A Task this one just started, which the scheduler runs before resuming this one. */
+  spawned: Task | null = null;
+  /** A value handed over by AWAIT (the awaited result) without allocating. */
+  transfer: unknown = null;
+  /** Where an uncaught throw ended this Task, innermost frame first. */
+  failureTrace: StackFrameInfo[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly context: VmContext,
+  ) {}
+
+  get stateName(): string {
+    return STATE_NAMES[this.state];
+  }
+
+  get finished(): boolean {
+    return this.state === TaskState.Done || this.state === TaskState.Failed || this.state === TaskState.Cancelled;
+  }
+}

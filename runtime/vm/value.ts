@@ -1,0 +1,202 @@
+// The run-time representation of Raya values (docs/architecture.md, "Values"). Numbers,
+// strings, booleans, null, arrays, Map and Set are the JavaScript values themselves; the
+// classes below are the rest. None of them holds a JavaScript closure, so a context's state
+// stays plain data that a snapshot can serialise.
+import type { ClassLayout, FunctionProto } from "../bytecode/module";
+
+/** A missing argument. Only default-parameter prologues ever see it. */
+export class Absent {
+  toString(): string {
+    return "<absent>";
+  }
+}
+export const ABSENT = new Absent();
+
+/** A captured variable. Each scope entry gets a fresh box, so each loop iteration has its own `let`. */
+export class Box {
+  constructor(public value: unknown) {}
+}
+
+/** A function of the program, prepared for the interpreter: the proto plus its inline caches. */
+export class FunctionInfo {
+  readonly name: string;
+  readonly code: Int32Array;
+  readonly arity: number;
+  readonly hasRest: boolean;
+  readonly numLocals: number;
+  /** Stack slots a frame may need: locals, operand stack and slack for argument shuffles. */
+  readonly frameSize: number;
+  readonly isAsync: boolean;
+  /** The arity when a call with exactly that many arguments needs no adjustment (not async,
+   *  no rest parameter), else -1: the interpreter's fast call path tests only this. */
+  readonly plainArity: number;
+  /** Inline caches indexed by the pc of the instruction that owns them. */
+  readonly icKeys: unknown[];
+  readonly icTargets: unknown[];
+  readonly icSlots: Int32Array;
+  readonly icKinds: Int32Array;
+
+  constructor(
+    readonly index: number,
+    readonly proto: FunctionProto,
+    readonly fileName: string,
+  ) {
+    this.name = proto.name;
+    this.code = proto.code;
+    this.arity = proto.arity;
+    this.hasRest = proto.hasRest;
+    this.numLocals = proto.numLocals;
+    this.frameSize = proto.numLocals + proto.maxStack + 4;
+    this.isAsync = proto.isAsync;
+    this.plainArity = proto.isAsync || proto.hasRest ? -1 : proto.arity;
+    this.icKeys = new Array<unknown>(proto.code.length).fill(null);
+    this.icTargets = new Array<unknown>(proto.code.length).fill(null);
+    this.icSlots = new Int32Array(proto.code.length);
+    this.icKinds = new Int32Array(proto.code.length);
+  }
+
+  /** Source position of the instruction at `pc` from the line table. */
+  positionAt(pc: number): { line: number; column: number } {
+    const lines = this.proto.lines;
+    let lo = 0;
+    let hi = lines.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (lines[mid].pc <= pc) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (found < 0) return { line: this.proto.line, column: this.proto.column };
+    return { line: lines[found].line, column: lines[found].column };
+  }
+}
+
+export class Closure {
+  constructor(
+    readonly proto: FunctionInfo,
+    readonly captures: Box[],
+  ) {}
+}
+
+/** A method read as a value: calling it passes `receiver` as `this`. */
+export class BoundMethod {
+  constructor(
+    readonly receiver: unknown,
+    readonly method: Closure | NativeFunction,
+  ) {}
+}
+
+/**
+ * A native reads its receiver (or callee) at stack[at] and its arguments at stack[at + 1 ..
+ * at + argc] straight from the task's stack: no argument array is allocated per call.
+ */
+export type NativeImpl = (vm: NativeHost, stack: unknown[], at: number, argc: number) => unknown;
+
+/** What natives may ask of the VM. */
+export interface NativeHost {
+  /** Appends a line to the program's output. */
+  print(line: string): void;
+  /** Suspends the calling Task for `ms` milliseconds (the native then returns SUSPEND). */
+  sleep(ms: number): void;
+  /** Requests cancellation of a Task. */
+  cancelTask(task: unknown): void;
+}
+
+/** Returned by a native that has suspended the calling Task. */
+export const SUSPEND = { suspend: true };
+
+/** A builtin: a function (`parseInt`), a namespace (`Math`), a class (`Map`) or several at once (`String`). */
+export class NativeFunction {
+  constructor(
+    readonly name: string,
+    readonly call: NativeImpl | null,
+    readonly members: Map<string, unknown> | null = null,
+    readonly construct: NativeImpl | null = null,
+    readonly instanceTest: ((value: unknown) => boolean) | null = null,
+  ) {}
+}
+
+/** The fixed layout of an object: field names in slot order, and (for classes) methods. */
+export class Layout {
+  readonly fieldIndex = new Map<string, number>();
+  /** Instance methods, getters and setters, inherited ones included. */
+  methods: Map<string, Closure> = EMPTY_METHODS;
+  getters: Map<string, Closure> = EMPTY_METHODS;
+  setters: Map<string, Closure> = EMPTY_METHODS;
+
+  constructor(
+    readonly name: string,
+    readonly fieldNames: readonly string[],
+  ) {
+    fieldNames.forEach((field, slot) => this.fieldIndex.set(field, slot));
+  }
+}
+const EMPTY_METHODS: Map<string, Closure> = new Map();
+
+/** A class value, created by CLASS. It is also the layout of its instances. */
+export class RClass extends Layout {
+  readonly staticIndex = new Map<string, number>();
+  readonly statics: unknown[];
+  staticMethods = new Map<string, Closure>();
+  staticGetters = new Map<string, Closure>();
+  staticSetters = new Map<string, Closure>();
+  /** 0 not yet known, 1 the class is Error or extends it, 2 it does not. */
+  errorState = 0;
+
+  constructor(
+    readonly classIndex: number,
+    readonly layoutInfo: ClassLayout,
+    readonly parent: RClass | null,
+    readonly constructorClosure: Closure | null,
+  ) {
+    super(layoutInfo.name, layoutInfo.fields);
+    layoutInfo.staticFields.forEach((field, slot) => this.staticIndex.set(field, slot));
+    this.statics = new Array<unknown>(layoutInfo.staticFields.length).fill(null);
+  }
+}
+
+/** A class instance or an object literal. */
+export class RObject {
+  constructor(
+    public layout: Layout,
+    public fields: unknown[],
+  ) {}
+}
+
+/** for...of state: `items` is the array itself, or a snapshot of a string, Map or Set. */
+export class RIterator {
+  index = 0;
+  constructor(readonly items: readonly unknown[]) {}
+}
+
+/** Receiver kinds used as inline-cache keys for values that have no layout. */
+export const STRING_KEY = { kind: "string" };
+export const NUMBER_KEY = { kind: "number" };
+export const BOOLEAN_KEY = { kind: "boolean" };
+export const ARRAY_KEY = { kind: "array" };
+export const MAP_KEY = { kind: "map" };
+export const SET_KEY = { kind: "set" };
+export const TASK_KEY = { kind: "task" };
+
+/** Name shown for a function value, as in `[Function: name]`. */
+export function functionName(value: unknown): string {
+  if (value instanceof Closure) return shortName(value.proto.name);
+  if (value instanceof BoundMethod) return functionName(value.method);
+  if (value instanceof NativeFunction) return value.name;
+  if (value instanceof RClass) return value.name;
+  return "";
+}
+
+/** "Point.move" → "move"; "<anonymous>" stays as is. */
+function shortName(name: string): string {
+  const dot = name.lastIndexOf(".");
+  return dot > 0 && !name.startsWith("<") ? name.slice(dot + 1) : name;
+}
+
+export function isAnonymousName(name: string): boolean {
+  return name === "" || name.startsWith("<");
+}
