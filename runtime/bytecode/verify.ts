@@ -7,6 +7,7 @@
 import { InvalidBytecodeError } from "./errors";
 import { BYTECODE_VERSION, type ClassLayout, type FunctionProto, type Program } from "./module";
 import { jumpOperandIndex, Op, OP_NAMES, OPERAND_COUNT } from "./opcodes";
+import { hasStackEffect, jumpEdgeDepth, popsOf, pushesOf } from "./stack-effects";
 
 /** Names LOAD_BUILTIN may load. The VM implements exactly these. */
 export const BUILTIN_NAMES: readonly string[] = [
@@ -20,7 +21,7 @@ const BUILTIN_SET: ReadonlySet<string> = new Set(BUILTIN_NAMES);
 
 /** Opcodes the verifier has no stack-effect rule for (empty unless opcodes.ts grew). */
 export function opcodesWithoutStackEffect(): string[] {
-  return OP_NAMES.filter((_, op) => !HAS_STACK_EFFECT[op]);
+  return OP_NAMES.filter((_, op) => !hasStackEffect(op));
 }
 
 /** Limits that keep a hostile program from making the VM allocate huge frames. */
@@ -28,52 +29,6 @@ export const MAX_LOCALS = 65535;
 export const MAX_STACK = 65535;
 export const MAX_ARGUMENTS = 65535;
 
-// Stack effects: values popped and pushed on the fall-through path. Pops that depend on an
-// operand are in VARIABLE_POPS, jump edges that differ from the fall-through in JUMP_EDGE.
-const POPS = new Int32Array(Op.OP_COUNT);
-const PUSHES = new Int32Array(Op.OP_COUNT);
-/** 1 for every opcode given a stack effect here; an opcode added to opcodes.ts without one is
- *  rejected by the verifier rather than checked with a made-up effect. */
-const HAS_STACK_EFFECT = new Uint8Array(Op.OP_COUNT);
-(() => {
-  const set = (pops: number, pushes: number, ops: Op[]) => {
-    for (const op of ops) {
-      POPS[op] = pops;
-      PUSHES[op] = pushes;
-      HAS_STACK_EFFECT[op] = 1;
-    }
-  };
-  set(0, 0, [Op.NOP, Op.BOX_LOCAL, Op.JUMP, Op.JUMP_IF_NOT_ABSENT]);
-  set(0, 1, [
-    Op.CONST, Op.PUSH_INT, Op.PUSH_NULL, Op.PUSH_TRUE, Op.PUSH_FALSE, Op.LOAD_LOCAL, Op.LOAD_GLOBAL,
-    Op.LOAD_BOXED, Op.LOAD_CAPTURE, Op.LOAD_BUILTIN, Op.CLOSURE, Op.LOAD_CAPABILITY,
-  ]);
-  set(1, 0, [
-    Op.POP, Op.STORE_LOCAL, Op.STORE_GLOBAL, Op.STORE_BOXED, Op.STORE_CAPTURE, Op.RETURN, Op.THROW,
-    Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE,
-    // The *_KEEP jumps pop on the fall-through path and keep the value on the jump path.
-    Op.JUMP_IF_FALSE_KEEP, Op.JUMP_IF_TRUE_KEEP, Op.JUMP_IF_NOT_NULL_KEEP,
-  ]);
-  set(1, 1, [
-    Op.NEG, Op.NEG_I, Op.PLUS, Op.BIT_NOT, Op.NOT, Op.TYPEOF, Op.TO_STRING, Op.AWAIT, Op.CLASS,
-    Op.OBJECT_REST, Op.GET_PROP, Op.ARRAY_SLICE_FROM, Op.IS_ABSENT, Op.ITER_INIT, Op.JUMP_IF_NULL_KEEP,
-  ]);
-  set(1, 2, [Op.DUP]);
-  set(2, 4, [Op.DUP2]);
-  set(2, 2, [Op.SWAP]);
-  set(2, 1, [
-    Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MOD, Op.POW, Op.ADD_I, Op.SUB_I, Op.MUL_I, Op.MOD_I,
-    Op.BIT_AND, Op.BIT_OR, Op.BIT_XOR, Op.SHL, Op.SHR, Op.USHR, Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE,
-    Op.INSTANCEOF, Op.IN, Op.CALL_SPREAD, Op.CALL_METHOD_SPREAD, Op.SUPER_GET, Op.NEW_SPREAD,
-    Op.OBJECT_SPREAD, Op.SET_PROP, Op.GET_INDEX, Op.GET_INDEX_OR_ABSENT, Op.ARRAY_PUSH, Op.ARRAY_SPREAD,
-  ]);
-  set(3, 1, [Op.SET_INDEX]);
-  // ITER_NEXT: fall-through [it] -> [it, value]; its jump path pops the iterator.
-  set(1, 2, [Op.ITER_NEXT]);
-  // Pops computed from operands (VARIABLE_POPS); the pushes are fixed.
-  set(0, 1, [Op.CALL, Op.SPAWN, Op.NEW, Op.CALL_METHOD, Op.SPAWN_METHOD, Op.SUPER_METHOD, Op.NEW_ARRAY, Op.NEW_OBJECT]);
-  set(0, 0, [Op.SUPER_CALL]);
-})();
 
 // Per-opcode tables, built once. The checks below index them by opcode instead of switching
 // on `Op.X`: under per-file transpilation (tsx) every `Op.X` read is a property getter call,
@@ -124,27 +79,6 @@ const OPERAND_CHECK = opTable([
 ]);
 const OP_OBJECT_REST: number = Op.OBJECT_REST;
 const OP_LOAD_BUILTIN: number = Op.LOAD_BUILTIN;
-
-// Values popped by ops whose pop count depends on an operand (their pushes are in PUSHES).
-const POPS_ARGC0_PLUS1 = 1, POPS_ARGC1_PLUS1 = 2, POPS_ARGC0_PLUS2 = 3, POPS_ARGC1_PLUS2 = 4,
-  POPS_OPERAND0 = 5, POPS_SHAPE_FIELDS = 6;
-const VARIABLE_POPS = opTable([
-  [POPS_ARGC0_PLUS1, [Op.CALL, Op.SPAWN, Op.NEW]],
-  [POPS_ARGC1_PLUS1, [Op.CALL_METHOD, Op.SPAWN_METHOD]],
-  [POPS_ARGC0_PLUS2, [Op.SUPER_CALL]],
-  [POPS_ARGC1_PLUS2, [Op.SUPER_METHOD]],
-  [POPS_OPERAND0, [Op.NEW_ARRAY]],
-  [POPS_SHAPE_FIELDS, [Op.NEW_OBJECT]],
-]);
-
-// Stack depth on a branch's jump edge: the fall-through depth, except for these.
-const JUMP_KEEPS_VALUE = 1, JUMP_POPS_ITERATOR = 2;
-const JUMP_EDGE = opTable([
-  // The tested value stays on the stack when these jump (and is popped when they fall through).
-  [JUMP_KEEPS_VALUE, [Op.JUMP_IF_FALSE_KEEP, Op.JUMP_IF_TRUE_KEEP, Op.JUMP_IF_NOT_NULL_KEEP]],
-  // ITER_NEXT pushes a value when it falls through and pops the iterator when it jumps.
-  [JUMP_POPS_ITERATOR, [Op.ITER_NEXT]],
-]);
 
 function isIndex(value: unknown, limit: number): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value < limit;
@@ -336,7 +270,7 @@ function findInstructionStarts(fn: FunctionProto, where: string): Uint8Array {
   while (pc < code.length) {
     const op = code[pc];
     if (op < 0 || op >= OP_COUNT) fail(`${where} pc ${pc}`, `invalid opcode ${op}`);
-    if (!HAS_STACK_EFFECT[op]) fail(`${where} pc ${pc}`, `opcode ${OP_NAMES[op]} is not supported by this verifier`);
+    if (!hasStackEffect(op)) fail(`${where} pc ${pc}`, `opcode ${OP_NAMES[op]} is not supported by this verifier`);
     starts[pc] = 1;
     const next = pc + 1 + OPERANDS[op];
     if (next > code.length) {
@@ -509,15 +443,14 @@ function computeStackDepths(program: Program, fn: FunctionProto, where: string):
     const pc = work[--workLength];
     const op = code[pc];
     const depth = depths[pc];
-    const pops = VARIABLE_POPS[op] < 0 ? POPS[op] : variablePops(program, code, pc);
+    const pops = popsOf(op, code[pc + 1], code[pc + 2], (cls) => program.classes[cls].fields.length);
     if (depth < pops) failPc(where, pc, `${OP_NAMES[op]} needs ${plural(pops, "stack value")} but the stack holds ${depth}`);
-    const after = depth - pops + PUSHES[op];
+    const after = depth - pops + pushesOf(op);
     const next = pc + 1 + OPERANDS[op];
 
     const jumpAt = JUMP_AT[op];
     if (jumpAt >= 0) {
-      const edge = JUMP_EDGE[op];
-      reach(code[pc + 1 + jumpAt], edge === JUMP_KEEPS_VALUE ? depth : edge === JUMP_POPS_ITERATOR ? depth - 1 : after, pc);
+      reach(code[pc + 1 + jumpAt], jumpEdgeDepth(op, depth, after), pc);
     }
     if (TERMINATOR[op] < 0) {
       if (next >= code.length) failPc(where, pc, `execution falls off the end of the function after ${OP_NAMES[op]}`);
@@ -525,17 +458,6 @@ function computeStackDepths(program: Program, fn: FunctionProto, where: string):
     }
   }
   return depths;
-}
-
-function variablePops(program: Program, code: Int32Array, pc: number): number {
-  switch (VARIABLE_POPS[code[pc]]) {
-    case POPS_ARGC0_PLUS1: return code[pc + 1] + 1;
-    case POPS_ARGC1_PLUS1: return code[pc + 2] + 1;
-    case POPS_ARGC0_PLUS2: return code[pc + 1] + 2;
-    case POPS_ARGC1_PLUS2: return code[pc + 2] + 2;
-    case POPS_OPERAND0: return code[pc + 1];
-    default: return program.classes[code[pc + 1]].fields.length; // POPS_SHAPE_FIELDS
-  }
 }
 
 function checkHandlerDepths(fn: FunctionProto, where: string, depths: Int32Array): void {

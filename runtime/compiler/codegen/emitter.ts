@@ -2,6 +2,7 @@
 // exact operand-stack depth tracking (for maxStack and for the depth at every merge point),
 // the line table, the exception table and the debugger's local-variable table.
 import type { ExceptionHandler, LineEntry, LocalVarInfo } from "../../bytecode/module";
+import { hasStackEffect, jumpEdgeDepth, popsOf, pushesOf } from "../../bytecode/stack-effects";
 import { Op, OPERAND_COUNT } from "../../bytecode/opcodes";
 
 /** A jump target. `depth` is the operand-stack depth every path must have when it arrives. */
@@ -22,35 +23,6 @@ export class CodegenError extends Error {
   }
 }
 
-// Fixed [pops, pushes] per opcode on the fall-through path; argument-dependent ones are in effectOf.
-const FIXED_EFFECT: ReadonlyMap<Op, readonly [number, number]> = (() => {
-  const table = new Map<Op, readonly [number, number]>();
-  const set = (pops: number, pushes: number, ops: Op[]) => ops.forEach((op) => table.set(op, [pops, pushes]));
-  set(0, 0, [Op.NOP, Op.BOX_LOCAL, Op.JUMP, Op.JUMP_IF_NOT_ABSENT]);
-  set(0, 1, [
-    Op.CONST, Op.PUSH_INT, Op.PUSH_NULL, Op.PUSH_TRUE, Op.PUSH_FALSE, Op.LOAD_LOCAL, Op.LOAD_GLOBAL,
-    Op.LOAD_BOXED, Op.LOAD_CAPTURE, Op.LOAD_BUILTIN, Op.CLOSURE, Op.LOAD_CAPABILITY,
-  ]);
-  set(1, 0, [
-    Op.POP, Op.STORE_LOCAL, Op.STORE_GLOBAL, Op.STORE_BOXED, Op.STORE_CAPTURE, Op.RETURN, Op.THROW,
-    Op.JUMP_IF_FALSE, Op.JUMP_IF_TRUE, Op.JUMP_IF_FALSE_KEEP, Op.JUMP_IF_TRUE_KEEP, Op.JUMP_IF_NOT_NULL_KEEP,
-  ]);
-  set(1, 1, [
-    Op.NEG, Op.NEG_I, Op.PLUS, Op.BIT_NOT, Op.NOT, Op.TYPEOF, Op.TO_STRING, Op.AWAIT, Op.CLASS,
-    Op.OBJECT_REST, Op.GET_PROP, Op.ARRAY_SLICE_FROM, Op.IS_ABSENT, Op.ITER_INIT, Op.JUMP_IF_NULL_KEEP,
-  ]);
-  set(1, 2, [Op.DUP, Op.ITER_NEXT]);
-  set(2, 4, [Op.DUP2]);
-  set(2, 2, [Op.SWAP]);
-  set(2, 1, [
-    Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MOD, Op.POW, Op.ADD_I, Op.SUB_I, Op.MUL_I, Op.MOD_I,
-    Op.BIT_AND, Op.BIT_OR, Op.BIT_XOR, Op.SHL, Op.SHR, Op.USHR, Op.EQ, Op.NE, Op.LT, Op.LE, Op.GT, Op.GE,
-    Op.INSTANCEOF, Op.IN, Op.CALL_SPREAD, Op.CALL_METHOD_SPREAD, Op.SUPER_GET, Op.NEW_SPREAD,
-    Op.OBJECT_SPREAD, Op.SET_PROP, Op.GET_INDEX, Op.GET_INDEX_OR_ABSENT, Op.ARRAY_PUSH, Op.ARRAY_SPREAD,
-  ]);
-  set(3, 1, [Op.SET_INDEX]);
-  return table;
-})();
 
 const TERMINATORS: ReadonlySet<Op> = new Set([Op.RETURN, Op.THROW, Op.JUMP]);
 
@@ -75,7 +47,8 @@ export class Emitter {
   }
 
   emit(op: Op, a = 0, b = 0): void {
-    const [pops, pushes] = this.effectOf(op, a, b);
+    const pops = this.popsOf(op, a, b);
+    const pushes = pushesOf(op);
     if (this.depth < pops) {
       throw new CodegenError(`stack underflow emitting opcode ${op} at pc ${this.code.length}: depth ${this.depth}, needs ${pops}`);
     }
@@ -90,18 +63,9 @@ export class Emitter {
   /** Emits a jump-carrying instruction to `label` (its target operand is patched when placed). */
   emitJump(op: Op, label: Label, extraOperand?: number): void {
     const before = this.depth;
-    let jumpDepth: number;
-    if (op === Op.JUMP_IF_FALSE_KEEP || op === Op.JUMP_IF_TRUE_KEEP || op === Op.JUMP_IF_NOT_NULL_KEEP) {
-      jumpDepth = before;
-    } else if (op === Op.ITER_NEXT) {
-      jumpDepth = before - 1;
-    } else if (op === Op.JUMP_IF_NULL_KEEP) {
-      jumpDepth = before;
-    } else if (op === Op.JUMP_IF_FALSE || op === Op.JUMP_IF_TRUE) {
-      jumpDepth = before - 1;
-    } else {
-      jumpDepth = before;
-    }
+    const pops = this.popsOf(op, 0, 0);
+    const after = before - pops + pushesOf(op);
+    const jumpDepth = jumpEdgeDepth(op, before, after);
     this.noteArrival(label, jumpDepth);
     if (op === Op.JUMP_IF_NOT_ABSENT) {
       // operands: slot, target
@@ -109,12 +73,11 @@ export class Emitter {
       label.refs.push(this.code.length);
       this.code.push(label.pc);
     } else {
-      const [pops, pushes] = this.effectOf(op, 0, 0);
-      if (this.depth < pops) throw new CodegenError(`stack underflow at jump, depth ${this.depth}`);
+      if (before < pops) throw new CodegenError(`stack underflow at jump, depth ${before}`);
       this.code.push(op);
       label.refs.push(this.code.length);
       this.code.push(label.pc);
-      this.setDepth(this.depth - pops + pushes);
+      this.setDepth(after);
     }
     if (op === Op.JUMP) this.reachable = false;
   }
@@ -188,19 +151,8 @@ export class Emitter {
     if (depth > this.maxDepth) this.maxDepth = depth;
   }
 
-  private effectOf(op: Op, a: number, b: number): readonly [number, number] {
-    switch (op) {
-      case Op.CALL: case Op.SPAWN: case Op.NEW: return [a + 1, 1];
-      case Op.CALL_METHOD: case Op.SPAWN_METHOD: return [b + 1, 1];
-      case Op.SUPER_CALL: return [a + 2, 0];
-      case Op.SUPER_METHOD: return [b + 2, 1];
-      case Op.NEW_ARRAY: return [a, 1];
-      case Op.NEW_OBJECT: return [this.fieldCountOf(a), 1];
-      default: {
-        const fixed = FIXED_EFFECT.get(op);
-        if (!fixed) throw new CodegenError(`no stack effect known for opcode ${op}`);
-        return fixed;
-      }
-    }
+  private popsOf(op: Op, a: number, b: number): number {
+    if (!hasStackEffect(op)) throw new CodegenError(`no stack effect known for opcode ${op}`);
+    return popsOf(op, a, b, this.fieldCountOf);
   }
 }
