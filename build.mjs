@@ -6,6 +6,7 @@ const entries = [
   { in: "runtime/index.ts", out: "dist/runtime.js" },
   { in: "runtime/cli/raya.ts", out: "dist/raya.js", executable: true },
   { in: "bench/bench.ts", out: "dist/bench.js", external: ["quickjs-emscripten"] },
+  { in: "extension/extension.ts", out: "dist/extension.js", external: ["vscode"] },
 ];
 
 async function bundle(entry) {
