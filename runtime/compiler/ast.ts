@@ -87,11 +87,18 @@ export interface TypeParam extends NodeBase {
 
 // ---------------------------------------------------------------- patterns
 
-export type Pattern = IdentifierPattern | ArrayPattern | ObjectPattern;
+export type Pattern = IdentifierPattern | ArrayPattern | ObjectPattern | MemberTargetPattern;
 
 export interface IdentifierPattern extends NodeBase {
   kind: "IdentifierPattern";
   name: string;
+}
+/** A property or element written as a destructuring-assignment target: the `xs[0]` and
+ *  `this.x` in `[xs[0], this.x] = pair`. Only destructuring assignments (and `for...of` heads
+ *  without `let`/`const`) contain one; declarations and parameters never do. */
+export interface MemberTargetPattern extends NodeBase {
+  kind: "MemberTargetPattern";
+  target: MemberExpr | IndexExpr;
 }
 export interface ArrayPatternElement extends NodeBase {
   kind: "ArrayPatternElement";

@@ -9,6 +9,7 @@ import type { ModuleGraph } from "./modules";
 import { parse } from "./parser";
 import { checkProgram, type CheckResult } from "./checker";
 import { CodegenError, generate } from "./codegen";
+import { standardModuleSource } from "./stdlib";
 import { PRELUDE_SOURCE } from "../vm/prelude";
 import type { Program } from "../bytecode/module";
 import { verifyProgram } from "../bytecode/verify";
@@ -27,6 +28,7 @@ export interface AnalysisResult {
 }
 
 export const PRELUDE_FILENAME = "<prelude>";
+/** Modules the runtime will provide; importing them is reported by the checker as not available yet. */
 const BUILTIN_MODULES = new Set(["raya:vm", "host:"]);
 
 /** Compiles a program; throws CompileError listing every diagnostic when the source has errors. */
@@ -110,8 +112,12 @@ class ModuleLoader {
 
   private loadImport(from: string, decl: ImportDecl): void {
     const specifier = decl.source;
-    if (BUILTIN_MODULES.has(specifier) || specifier.startsWith("std:")) {
+    if (BUILTIN_MODULES.has(specifier)) {
       this.resolved.set(resolutionKey(from, specifier), specifier);
+      return;
+    }
+    if (specifier.startsWith("std:")) {
+      this.loadStandardModule(from, decl);
       return;
     }
     if (!specifier.startsWith("./") && !specifier.startsWith("../")) {
@@ -128,6 +134,20 @@ class ModuleLoader {
       this.load(target, text);
     }
     this.resolved.set(resolutionKey(from, specifier), target);
+  }
+
+  /** A standard module is embedded Raya source, loaded once as a file named by its specifier. */
+  private loadStandardModule(from: string, decl: ImportDecl): void {
+    const specifier = decl.source;
+    if (!this.byName.has(specifier)) {
+      const text = standardModuleSource(specifier);
+      if (text === null) {
+        this.report(decl, `Cannot find module '${specifier}'.`);
+        return;
+      }
+      this.load(specifier, text);
+    }
+    this.resolved.set(resolutionKey(from, specifier), specifier);
   }
 
   private report(decl: ImportDecl, message: string): void {

@@ -1400,8 +1400,13 @@ class Parser {
       }
       case "Paren":
         return this.toPattern(expr.expression);
+      case "Member":
+      case "Index":
+        if (!expr.optional) return { kind: "MemberTargetPattern", ...this.span(expr), target: expr };
+        this.errorAtNode("An optional chain cannot be a destructuring target", expr);
+        return { kind: "IdentifierPattern", ...this.span(expr), name: "" };
     }
-    this.errorAtNode("Only identifiers and nested patterns can be destructuring targets", expr);
+    this.errorAtNode("Only identifiers, property accesses and nested patterns can be destructuring targets", expr);
     return { kind: "IdentifierPattern", ...this.span(expr), name: "" };
   }
 

@@ -28,7 +28,7 @@ describe("checker: modules", () => {
     assert.deepEqual(errorsOf("import { double } from \"./lib\";\nconst n: int = double(2);", { "lib.raya": "function twice(n: int): int { return n * 2; }\nexport { twice as double };" }), []);
   });
   it("builtin modules are not available yet", () => {
-    assert.deepEqual(errorsOf("import { sqrt } from \"std:math\";\nimport * as vm from \"raya:vm\";"), ["1:22 Module 'std:math' is not available yet.", "2:21 Module 'raya:vm' is not available yet."]);
+    assert.deepEqual(errorsOf("import { grant } from \"host:\";\nimport * as vm from \"raya:vm\";"), ["1:23 Module 'host:' is not available yet.", "2:21 Module 'raya:vm' is not available yet."]);
   });
   it("errors in imported files are reported in that file", () => {
     assert.deepEqual(errorsOf("import { x } from \"./lib\";\nconsole.log(x);", { "lib.raya": "export const x: int = \"a\";" }), ["lib.raya:1:23 Type 'string' is not assignable to type 'int'."]);
@@ -98,5 +98,19 @@ describe("checker: annotations for codegen", () => {
     const { result, files } = checkSource("function f(s: string | null): int { if (s !== null) { return s.length; } return 0; }");
     const member = findNodes(files.get("main.raya")!.body, "Member")[0] as A.MemberExpr;
     assert.equal(result.typeToString(result.typeOf(member.object)!), "string");
+  });
+});
+
+describe("checker: namespace imports and type re-exports", () => {
+  it("rejects a namespace import used as a value", () => {
+    assert.deepEqual(errorsOf("import * as u from \"./util\";\nconst v = u;\nu.f();", { "util.raya": "export function f(): void {}" }), [
+      "2:11 Namespace import 'u' cannot be used as a value; use its members, as in 'u.name'.",
+    ]);
+  });
+
+  it("re-exports an imported type with export { T }", () => {
+    const others = { "a.raya": "export type T = { n: int };", "b.raya": "import { T } from \"./a\";\nexport { T, T as U };" };
+    assert.deepEqual(errorsOf("import { T, U } from \"./b\";\nconst t: T = { n: 1 };\nconst u: U = t;", others), []);
+    assert.deepEqual(errorsOf("import { T } from \"./b\";\nconst v = T;", others), ["2:11 Cannot find name 'T'."]);
   });
 });

@@ -429,3 +429,45 @@ describe("checker: language-server hooks", () => {
     assert.equal(result.definitionOf(mcall.callee)?.kind, "Method");
   });
 });
+
+describe("checker: destructuring into properties and elements", () => {
+  run([
+    ["element swap", "const xs = [1, 2, 3];\n[xs[0], xs[2]] = [xs[2], xs[0]];", []],
+    ["object pattern into this and another object", "class P {\n  x: int = 0;\n  load(src: { a: int }, o: { y: int }): void {\n    ({ a: this.x, b: o.y } = { a: src.a, b: 2 });\n  }\n}", []],
+    ["for...of head with element targets", "const m: int[] = [0, 0];\nfor ([m[0], m[1]] of [[1, 2]]) {}", []],
+    ["value must fit the target", "const o = { s: \"\" };\n[o.s] = [1];", ["2:2 Type 'int' is not assignable to type 'string'."]],
+    ["readonly target rejected", "class R { readonly r: int = 0; }\nconst r = new R();\n[r.r] = [1];", ["3:4 Cannot assign to 'r' because it is a read-only property."]],
+    ["missing property target", "const o = { a: 1 };\n[o.b] = [1];", ["2:4 Property 'b' does not exist on type '{ a: int }'."]],
+    ["string element target rejected", "const s = \"ab\";\n[s[0]] = [\"c\"];", ["2:2 Index signature in type 'string' only permits reading."]],
+  ]);
+});
+
+describe("checker: definite assignment of fields and captured variables", () => {
+  run([
+    ["field assigned on both branches", "class A {\n  x: int;\n  constructor(c: boolean) {\n    if (c) this.x = 1;\n    else this.x = 2;\n  }\n}", []],
+    ["field assigned on one branch only", "class A {\n  x: int;\n  constructor(c: boolean) {\n    if (c) this.x = 1;\n  }\n}", ["2:3 Property 'x' has no initializer and is not definitely assigned in the constructor."]],
+    ["early return before assignment", "class A {\n  x: int;\n  constructor(c: boolean) {\n    if (c) return;\n    this.x = 1;\n  }\n}", ["2:3 Property 'x' has no initializer and is not definitely assigned in the constructor."]],
+    ["no constructor", "class A {\n  x: int;\n}", ["2:3 Property 'x' has no initializer and is not definitely assigned in the constructor."]],
+    ["nullable field may stay unassigned", "class A {\n  x: int | null;\n  constructor() {}\n}", []],
+    ["read before assignment in constructor", "class A {\n  x: int;\n  constructor() {\n    const y = this.x;\n    this.x = y;\n  }\n}", ["4:20 Property 'x' is used before being assigned."]],
+    ["compound assignment reads", "class A {\n  x: int;\n  constructor() {\n    this.x += 1;\n  }\n}", ["4:10 Property 'x' is used before being assigned."]],
+    ["read after assignment is fine", "class A {\n  x: int;\n  y: int;\n  constructor() {\n    this.x = 1;\n    this.y = this.x + 1;\n  }\n}", []],
+    ["destructuring assigns fields", "class A {\n  x: int;\n  y: int;\n  constructor() {\n    [this.x, this.y] = [1, 2];\n  }\n}", []],
+    ["closure reading a field is not checked (runs later)", "class A {\n  x: int;\n  f: () => int;\n  constructor() {\n    this.f = () => this.x;\n    this.x = 1;\n  }\n}", []],
+    ["initialiser reads a later field", "class A {\n  a: int = this.b;\n  b: int = 1;\n}", ["2:17 Property 'b' is used before its initialization."]],
+    ["initialiser reads a constructor-assigned field", "class A {\n  a: int;\n  b: int = this.a;\n  constructor() {\n    this.a = 1;\n  }\n}", ["3:17 Property 'a' is used before being assigned."]],
+    ["initialiser reads an earlier initialised field", "class A {\n  a: int = 1;\n  b: int = this.a + 1;\n}", []],
+    ["closure created before the let is assigned", "let x: int;\nconst f = () => x;\nx = 1;", ["2:17 Variable 'x' is used before being assigned."]],
+    ["closure created after assignment", "let x: int;\nx = 1;\nconst f = () => x;", []],
+    ["closure assigning is fine", "let x: int;\nconst set = () => {\n  x = 1;\n};", []],
+    ["nested closure", "let x: int;\nconst f = () => () => x;\nx = 1;", ["2:23 Variable 'x' is used before being assigned."]],
+  ]);
+});
+
+describe("checker: super property assignment, namespace values, type re-exports", () => {
+  run([
+    ["assignment to super.x", "class B {\n  x: int = 0;\n}\nclass D extends B {\n  m(): void {\n    super.x = 1;\n  }\n}", ["6:11 Cannot assign to 'super.x'; assign to 'this.x' instead."]],
+    ["++ on super.x", "class B {\n  x: int = 0;\n}\nclass D extends B {\n  m(): void {\n    super.x++;\n  }\n}", ["6:11 Cannot assign to 'super.x'; assign to 'this.x' instead."]],
+    ["this in a static initialiser is the class", "class C {\n  static a: int = 1;\n  static b: int = this.a + 1;\n}", []],
+  ]);
+});

@@ -546,3 +546,45 @@ describe("codegen: unsupported constructs", () => {
     });
   });
 });
+
+describe("codegen: destructuring targets, static this, standard modules", () => {
+  it("destructures into elements and properties, keeping the instruction order of plain assignments", async () => {
+    const { output } = await run(
+      [
+        "const xs = [1, 2, 3];",
+        "[xs[0], xs[2]] = [xs[2], xs[0]];",
+        "const o = { a: 0, b: \"\" };",
+        "({ a: o.a, b: o.b } = { a: 7, b: \"x\" });",
+        "for ([o.a, xs[1]] of [[8, 9]]) {}",
+        "console.log(xs, o.a, o.b);",
+      ].join("\n"),
+    );
+    assert.deepEqual(output, ["[ 3, 9, 1 ] 8 x"]);
+    const program = compileSource("const o = { a: 0 };\n[o.a] = [1];");
+    assert.ok(containsRun(opNames(fnNamed(program, "<module:main.raya>")), ["STORE_LOCAL", "LOAD_GLOBAL", "LOAD_LOCAL", "SET_PROP", "POP"]));
+  });
+
+  it("binds `this` in static initialisers to the class, also in arrows created there", async () => {
+    const { output } = await run("class C {\n  static a: int = 2;\n  static b: int = this.a * 10;\n  static f = () => this.a + this.b;\n}\nconsole.log(C.b, C.f());");
+    assert.deepEqual(output, ["20 22"]);
+  });
+
+  it("compiles std:math and std:logger as modules named by their specifier", async () => {
+    const source = [
+      "import { floor, clamp, PI } from \"std:math\";",
+      "import { createLogger } from \"std:logger\";",
+      "const log = createLogger(\"t\", \"info\");",
+      "log.debug(\"no\");",
+      "log.info(`${floor(PI)} ${clamp(9, 0, 5)}`);",
+    ].join("\n");
+    const program = compile(source, { filename: `${ROOT}/main.raya`, readFile: () => null });
+    assert.deepEqual(program.files.map((f) => f.name), ["<prelude>", "std:math", "std:logger", `${ROOT}/main.raya`]);
+    const outcome = await runProgram(program);
+    assert.deepEqual(outcome.output, ["[info] t: 3 5"]);
+  });
+
+  it("reports an unknown std: module at its specifier", () => {
+    const analysis = analyze("import { x } from \"std:nope\";", { filename: `${ROOT}/main.raya`, readFile: () => null });
+    assert.deepEqual(analysis.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`), ["1:19 Cannot find module 'std:nope'."]);
+  });
+});

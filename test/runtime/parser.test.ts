@@ -66,6 +66,7 @@ function show(n: A.Expr | A.SpreadElement | A.Pattern | A.TypeNode | null): stri
     case "Paren": return `(paren ${show(n.expression)})`;
     case "ErrorExpr": return "<error>";
     case "IdentifierPattern": return n.name;
+    case "MemberTargetPattern": return `(target ${show(n.target)})`;
     case "ArrayPattern": return `[${n.elements.map((e) => e === null ? "_" : e.default ? `${show(e.target)}=${show(e.default)}` : show(e.target)).join(" ")}${n.rest ? " ..." + show(n.rest) : ""}]`;
     case "ObjectPattern": return `{${n.properties.map((p) => `${p.key}:${show(p.target)}${p.default ? "=" + show(p.default) : ""}`).join(" ")}${n.rest ? " ..." + show(n.rest) : ""}}`;
     case "TypeRef": return n.typeArgs.length ? `${n.name}<${n.typeArgs.map(show).join(" ")}>` : n.name;
@@ -452,8 +453,18 @@ describe("parser", () => {
       assert.equal(show((expr("[[a], { b }] = v;") as A.AssignExpr).target as A.Pattern), "[[a] {b:b}]");
     });
 
+    it("parses property and element targets in destructuring assignments", () => {
+      assert.equal(show((expr("[xs[0], xs[2]] = [xs[2], xs[0]];") as A.AssignExpr).target as A.Pattern), "[(target xs[0]) (target xs[2])]");
+      assert.equal(show(((expr("({ a: this.x, b: (o.y) = 1 } = src);") as A.ParenExpr).expression as A.AssignExpr).target as A.Pattern), "{a:(target this.x) b:(target o.y)=1}");
+      assert.equal(show((expr("[a.b = 2, ...c.d] = v;") as A.AssignExpr).target as A.Pattern), "[(target a.b)=2 ...(target c.d)]");
+      const loop = parseOk("for ([o.k, m[i]] of pairs) {}")[0] as A.ForOfStmt;
+      assert.equal(show(loop.target as A.Pattern), "[(target o.k) (target m[i])]");
+    });
+
     it("rejects non-identifier targets and misplaced rest", () => {
-      assert.deepEqual(errs("[a.b] = v;"), ["1:2 Only identifiers and nested patterns can be destructuring targets"]);
+      assert.deepEqual(errs("[f()] = v;"), ["1:2 Only identifiers, property accesses and nested patterns can be destructuring targets"]);
+      assert.deepEqual(errs("[a?.b] = v;"), ["1:2 An optional chain cannot be a destructuring target"]);
+      assert.deepEqual(errs("({ k: a?.[0] } = v);"), ["1:7 An optional chain cannot be a destructuring target"]);
       assert.deepEqual(errs("[...a, b] = v;"), ["1:2 A rest element must be last in a destructuring pattern"]);
       assert.deepEqual(errs("[a] += v;"), ["1:5 The left-hand side of an assignment must be a variable or a property access"]);
     });

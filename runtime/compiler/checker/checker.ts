@@ -131,6 +131,9 @@ export class Checker {
   private lastWalkedParams: { typeParams: TypeParamType[]; params: ParamInfo[] } = { typeParams: [], params: [] };
   private scope!: Scope;
   private fn!: FunctionContext;
+  /** Identifiers of the current file written as the object of a property access (`ns.f`):
+   *  the only place a namespace import may appear. */
+  private memberObjects = new Set<A.Identifier>();
   private flow: FlowState = { narrowed: new Map(), unassigned: new Set(), unreachable: false };
   private breakTargets: BreakTarget[] = [];
   private file = "";
@@ -283,6 +286,7 @@ export class Checker {
     const fileScopes = new Map<A.SourceFile, Scope>();
     for (const f of graph.files) if (f !== graph.prelude) fileScopes.set(f, this.declareFile(f, visible));
     for (const f of graph.files) if (f !== graph.prelude) this.bindImports(f, fileScopes.get(f)!);
+    for (const f of graph.files) collectMemberObjects(f.body, this.memberObjects);
     this.checkFileBody(graph.prelude, preludeScope);
     for (const f of graph.files) if (f !== graph.prelude) this.checkFileBody(f, fileScopes.get(f)!);
   }
@@ -322,6 +326,29 @@ export class Checker {
   }
 
   private bindImports(file: A.SourceFile, scope: Scope): void {
+    this.bindImportsOnly(file, scope);
+    this.reexportImportedTypes(file, scope);
+  }
+
+  /** `export { T }` of an imported type: hoisting ran before imports were bound, so the
+   *  type is added to the file's exports now (files are bound in dependency order). */
+  private reexportImportedTypes(file: A.SourceFile, scope: Scope): void {
+    const exports = this.exportsByFile.get(file.file);
+    if (!exports) return;
+    for (const s of file.body) {
+      if (s.kind !== "ExportNamed") continue;
+      for (const spec of s.specifiers) {
+        const t = scope.types.get(spec.local);
+        if (!t || exports.types.has(spec.exported)) continue;
+        exports.types.set(spec.exported, t);
+        const forwarded = exports.values.get(spec.exported);
+        // A type-only import has no value to forward.
+        if (forwarded && forwarded.decl === spec && !scope.values.has(spec.local)) exports.values.delete(spec.exported);
+      }
+    }
+  }
+
+  private bindImportsOnly(file: A.SourceFile, scope: Scope): void {
     this.file = file.file;
     for (const s of file.body) {
       if (s.kind !== "Import") continue;
@@ -336,6 +363,10 @@ export class Checker {
           this.reportAt(s.file, s.sourceLine, s.sourceCol, `Cannot find module '${s.source}'.`);
         }
         bindError();
+        continue;
+      }
+      if (resolved === "host:") {
+        this.bindHostCapabilities(s, scope);
         continue;
       }
       if (!target) {
@@ -369,6 +400,24 @@ export class Checker {
         for (const [name, t] of target.types) scope.types.set(`${s.namespace}.${name}`, t);
       }
     }
+  }
+
+  /** `import { log } from "host:"`: capabilities an embedding host grants at run time
+   *  (docs/inner-vm.md). Their type is fixed, `(...args: JsonValue[]) => JsonValue`: only
+   *  JSON-like values cross a context boundary by copy, and whether a name is granted is
+   *  checked when the program is loaded into a context. */
+  private bindHostCapabilities(s: A.ImportDecl, scope: Scope): void {
+    const at = { file: s.file, line: s.line, col: s.col, start: s.start, end: s.start };
+    const json = this.resolveTypeRef({ kind: "TypeRef", name: "JsonValue", typeArgs: [], ...at }, scope);
+    const rest: ParamInfo = { name: "args", type: arrayOf(json), optional: false, rest: true };
+    const type = fnType({ typeParams: [], params: [rest], returnType: json, decl: null });
+    for (const spec of s.specifiers) {
+      const sym = newValueSymbol(spec.local, "import", spec, scope.fn);
+      sym.type = type;
+      sym.initialized = true;
+      this.defineValue(scope, sym, spec);
+    }
+    if (s.namespace) this.report(s, "Capabilities are imported by name: import { name } from \"host:\".");
   }
 
   private declareErrorValue(scope: Scope, name: string, node: A.Node): void {
@@ -1033,6 +1082,9 @@ export class Checker {
       ...opts,
     });
     if (isArrow) arrowContexts.add(fnCtx);
+    if (node.kind === "ArrowFunction" || node.kind === "FunctionExpr") {
+      fnCtx.unassignedAtCreation = new Set([...this.flow.unassigned, ...(this.fn.unassignedAtCreation ?? [])]);
+    }
     contextualReturns.set(fnCtx, contextualReturn ? (node.async ? this.rel.taskResult(contextualReturn) ?? contextualReturn : contextualReturn) : null);
     const saved = this.saveState();
     const bodyScope = new Scope(inner.scope, fnCtx);
@@ -1042,6 +1094,7 @@ export class Checker {
     this.breakTargets = [];
     try {
       node.params.forEach((p, i) => this.declareParam(p, params[i]?.type ?? errorType, bodyScope));
+      for (const id of fnCtx.fieldFlowIds?.values() ?? []) this.flow.unassigned.add(id);
       const body = node.body;
       if (!body) return declared ?? errorType;
       if (body.kind === "Block") {
@@ -1057,6 +1110,7 @@ export class Checker {
         this.report(node, "Constructors for derived classes must contain a 'super' call.");
       }
       const endReachable = !this.flow.unreachable;
+      if (endReachable) this.noteUnassignedFieldsAtExit();
       if (declared) {
         if (endReachable && declaredReturn && needsValue(declaredReturn)) {
           this.report(node.returnType!, "Not all code paths return a value.");
@@ -1111,12 +1165,20 @@ export class Checker {
 
   // ================================================================ destructuring
 
-  /** Walks a binding pattern, giving each identifier its type within `type`. */
+  /** Walks a binding pattern, giving each identifier its type within `type`. Property and
+   *  element targets (destructuring assignment only) are checked as assignments here. */
   private destructure(pattern: A.Pattern, type: Type, bind: (id: A.IdentifierPattern, t: Type) => void): void {
     switch (pattern.kind) {
       case "IdentifierPattern":
         bind(pattern, type);
         return;
+      case "MemberTargetPattern": {
+        const accepted = this.checkAssignTarget(pattern.target);
+        if (accepted) this.expectAssignable(type, accepted, pattern.target);
+        this.invalidateRef(pattern.target);
+        this.markAssigned(pattern.target);
+        return;
+      }
       case "ArrayPattern": {
         const t = this.rel.expand(type);
         pattern.elements.forEach((el, i) => {
@@ -1404,6 +1466,7 @@ export class Checker {
 
   private checkReturn(s: A.ReturnStmt): void {
     const fn = this.fn;
+    if (!this.flow.unreachable) this.noteUnassignedFieldsAtExit();
     if (fn.isTopLevel && !fn.isEntryTop) {
       this.report(s, "A 'return' statement can only be used within a function body.");
     }
@@ -1674,17 +1737,27 @@ export class Checker {
     if (s.extends && !base) this.resolveHeritageClass(s.extends, classScope, info);
     info.instanceMembers();
     const ctor = s.members.find((m): m is A.ConstructorMember => m.kind === "Constructor");
+    // Fields without an initialiser whose type excludes null: the constructor's flow analysis
+    // proves them assigned before any read and on every exit.
+    const mustAssign = new Map<string, A.FieldMember>();
+    for (const m of s.members) {
+      if (m.kind !== "Field" || m.static || m.optional || m.init) continue;
+      const fieldType = info.instanceMembers().get(m.name)?.type() ?? errorType;
+      if (!isNullable(fieldType) && fieldType.kind !== "error") mustAssign.set(m.name, m);
+    }
+    this.checkFieldInitializerReads(s);
+    const fieldFlowIds = new Map([...mustAssign.keys()].map((name) => [name, -nextFieldFlowId++] as [string, number]));
+    const fieldsUnassignedAtExit = new Set<string>();
     for (const m of s.members) {
       const thisType = m.kind !== "Constructor" && m.static ? staticSelf : self;
       const opts: Partial<FunctionContext> = { thisType, enclosingClass: info };
       if (m.kind === "Field") {
         const declared = m.type ? this.resolveTypeNode(m.type, classScope) : null;
-        const fieldType = (m.static ? info.staticMembers() : info.instanceMembers()).get(m.name)?.type() ?? errorType;
         if (m.init) {
           const init = m.init;
           const t = this.inFunction(classScope, opts, () => this.checkExpr(init, declared ?? undefined));
           if (declared) this.expectAssignableAt(t, declared, init);
-        } else if (!m.static && !m.optional && !isNullable(fieldType) && fieldType.kind !== "error" && !assignsField(ctor, m.name)) {
+        } else if (mustAssign.has(m.name) && !ctor?.body) {
           this.report(m, `Property '${m.name}' has no initializer and is not definitely assigned in the constructor.`);
         }
         this.checkOverride(info, self, m.name, m, m.static);
@@ -1709,14 +1782,37 @@ export class Checker {
           async: false,
         };
         for (const p of m.params) if ((p.accessibility || p.readonly) && p.pattern.kind !== "IdentifierPattern") this.report(p, "A parameter property may not be declared using a binding pattern.");
-        if (m.body) this.checkFunctionBody(adapter, null, classScope, { ...opts, isConstructor: true, needsSuper: base !== null || s.extends !== null });
+        const flowOpts = { fieldFlowIds, fieldsUnassignedAtExit };
+        if (m.body) this.checkFunctionBody(adapter, null, classScope, { ...opts, ...flowOpts, isConstructor: true, needsSuper: base !== null || s.extends !== null });
       }
+    }
+    for (const name of fieldsUnassignedAtExit) {
+      this.report(mustAssign.get(name)!, `Property '${name}' has no initializer and is not definitely assigned in the constructor.`);
     }
     if (!s.abstract && base) this.checkAbstractsImplemented(s, info, self);
     for (const h of s.implements) {
       const t = this.resolveTypeRef({ ...h, kind: "TypeRef", name: h.name, typeArgs: h.typeArgs }, classScope);
       if (t.kind !== "error" && !this.rel.isAssignable(self, t)) this.report(this.classNameNode(s), `Class '${s.name}' incorrectly implements interface '${h.name}'.`);
     }
+  }
+
+  /** Field initialisers run in declaration order, before the constructor body: one may not
+   *  read a later field, nor an earlier one that only the constructor assigns. */
+  private checkFieldInitializerReads(s: A.ClassDecl): void {
+    const fields = s.members.filter((m): m is A.FieldMember => m.kind === "Field" && !m.static);
+    const position = new Map(fields.map((f, i) => [f.name, i]));
+    fields.forEach((field, index) => {
+      if (!field.init) return;
+      forEachThisMemberRead(field.init, (read) => {
+        const at = position.get(read.name);
+        if (at === undefined) return;
+        const other = fields[at];
+        let message: string | null = null;
+        if (at >= index) message = `Property '${read.name}' is used before its initialization.`;
+        else if (!other.init && !other.optional) message = `Property '${read.name}' is used before being assigned.`;
+        if (message) this.reportAt(read.file, read.nameLine, read.nameCol, message);
+      });
+    });
   }
 
   /** Position of a class declaration's name (the AST keeps only the declaration's start). */
@@ -1870,10 +1966,14 @@ export class Checker {
     }
     const real = sym.target ?? sym;
     if (real.decl) this.definitions.set(e, real.decl);
+    if (real.kind === "namespace" && !this.memberObjects.has(e)) {
+      this.report(e, `Namespace import '${e.name}' cannot be used as a value; use its members, as in '${e.name}.name'.`);
+      return errorType;
+    }
     if (!sym.initialized && sym.fn === this.fn) {
       if (sym.kind === "class") this.report(e, `Class '${e.name}' used before its declaration.`);
       else this.report(e, `Block-scoped variable '${e.name}' used before its declaration.`);
-    } else if (this.flow.unassigned.has(sym.id) && sym.fn === this.fn && !this.flow.unreachable) {
+    } else if (this.isUnassignedHere(sym)) {
       this.report(e, `Variable '${e.name}' is used before being assigned.`);
     }
     const narrowed = this.flow.narrowed.get(`#${sym.id}`);
@@ -2272,6 +2372,7 @@ export class Checker {
       this.reportAt(e.file, e.nameLine, e.nameCol, `Property '${e.name}' does not exist on type '${typeToString(t)}'.`);
       return errorType;
     }
+    this.checkFieldAssignedBeforeRead(e);
     if (look.member) {
       this.definitions.set(e, look.member.decl);
       this.checkAccessible(look.member, e);
@@ -2587,6 +2688,7 @@ export class Checker {
       this.report(target, `Type '${typeToString(widenLiteral(result))}' is not assignable to type '${typeToString(tt)}'.`);
     }
     this.invalidateRef(target);
+    this.markAssigned(target);
     return result;
   }
 
@@ -2601,6 +2703,7 @@ export class Checker {
         if (p.rest) return unknownType;
         return { kind: "tuple", elements: p.elements.map((el) => (el ? this.patternContext(el.target) : unknownType)) };
       case "ObjectPattern":
+      case "MemberTargetPattern":
         return unknownType;
     }
   }
@@ -2624,6 +2727,8 @@ export class Checker {
 
   private markAssigned(target: A.Expr): void {
     const inner = unparen(target);
+    const fieldId = this.trackedFieldId(inner);
+    if (fieldId !== null) this.flow.unassigned.delete(fieldId);
     if (inner.kind !== "Identifier") return;
     const sym = this.scope.lookupValue(inner.name);
     if (sym) this.flow.unassigned.delete(sym.id);
@@ -2641,7 +2746,7 @@ export class Checker {
         }
         if (sym.decl) this.definitions.set(t, sym.decl);
         if (!sym.initialized && sym.fn === this.fn) this.report(t, `Block-scoped variable '${t.name}' used before its declaration.`);
-        else if (reads && this.flow.unassigned.has(sym.id) && sym.fn === this.fn) this.report(t, `Variable '${t.name}' is used before being assigned.`);
+        else if (reads && this.isUnassignedHere(sym)) this.report(t, `Variable '${t.name}' is used before being assigned.`);
         if (sym.kind === "const") {
           this.report(t, `Cannot assign to '${t.name}' because it is a constant.`);
           return null;
@@ -2659,7 +2764,13 @@ export class Checker {
         return declared;
       }
       case "Member": {
-        const objType = t.object.kind === "Super" ? errorType : this.checkExpr(t.object);
+        if (t.object.kind === "Super") {
+          // Objects have a fixed layout and no prototype chain: `super.x` names only a base
+          // method, which cannot be replaced (a field is simply `this.x`).
+          this.reportAt(t.file, t.nameLine, t.nameCol, `Cannot assign to 'super.${t.name}'; assign to 'this.${t.name}' instead.`);
+          return null;
+        }
+        const objType = this.checkExpr(t.object);
         if (t.optional) this.report(t, "The left-hand side of an assignment expression may not be an optional property access.");
         let o = objType;
         if (isNullable(o) && o.kind !== "error") {
@@ -2676,6 +2787,7 @@ export class Checker {
           this.definitions.set(t, look.member.decl);
           this.checkAccessible(look.member, t);
         }
+        if (reads) this.checkFieldAssignedBeforeRead(t);
         if (look.readonly && !this.isConstructorInit(look, t)) {
           this.reportAt(t.file, t.nameLine, t.nameCol, `Cannot assign to '${t.name}' because it is a read-only property.`);
           return null;
@@ -2704,6 +2816,34 @@ export class Checker {
         this.checkExpr(t);
         return null;
     }
+  }
+
+  /** A variable read here may have no value: unassigned in this function's flow, or
+   *  possibly unassigned where the closure reading it was created. */
+  private isUnassignedHere(sym: ValueSymbol): boolean {
+    if (this.flow.unreachable) return false;
+    if (sym.fn === this.fn) return this.flow.unassigned.has(sym.id);
+    return this.fn.unassignedAtCreation?.has(sym.id) ?? false;
+  }
+
+  /** The flow id of `this.name` when it is a constructor-tracked field (see fieldFlowIds). */
+  private trackedFieldId(target: A.Expr): number | null {
+    if (target.kind !== "Member" || unparen(target.object).kind !== "This") return null;
+    return this.fn.fieldFlowIds?.get(target.name) ?? null;
+  }
+
+  /** In a constructor, `this.x` may not be read before x is definitely assigned. */
+  private checkFieldAssignedBeforeRead(e: A.MemberExpr): void {
+    const id = this.trackedFieldId(e);
+    if (id === null || this.flow.unreachable || !this.flow.unassigned.has(id)) return;
+    this.reportAt(e.file, e.nameLine, e.nameCol, `Property '${e.name}' is used before being assigned.`);
+  }
+
+  /** Records the tracked fields still unassigned at a constructor exit (return or end). */
+  private noteUnassignedFieldsAtExit(): void {
+    const ids = this.fn.fieldFlowIds;
+    if (!ids) return;
+    for (const [name, id] of ids) if (this.flow.unassigned.has(id)) this.fn.fieldsUnassignedAtExit?.add(name);
   }
 
   /** Readonly fields may be assigned through `this` in their own class's constructor. */
@@ -2984,6 +3124,22 @@ export function patternIdentifiers(p: A.Pattern): A.IdentifierPattern[] {
       return [...p.elements.flatMap((el) => (el ? patternIdentifiers(el.target) : [])), ...(p.rest ? patternIdentifiers(p.rest) : [])];
     case "ObjectPattern":
       return [...p.properties.flatMap((pp) => patternIdentifiers(pp.target)), ...(p.rest ? [p.rest] : [])];
+    case "MemberTargetPattern":
+      return [];
+  }
+}
+
+/** The property and element targets of a destructuring-assignment pattern. */
+function patternMemberTargets(p: A.Pattern): (A.MemberExpr | A.IndexExpr)[] {
+  switch (p.kind) {
+    case "IdentifierPattern":
+      return [];
+    case "MemberTargetPattern":
+      return [p.target];
+    case "ArrayPattern":
+      return [...p.elements.flatMap((el) => (el ? patternMemberTargets(el.target) : [])), ...(p.rest ? patternMemberTargets(p.rest) : [])];
+    case "ObjectPattern":
+      return p.properties.flatMap((pp) => patternMemberTargets(pp.target));
   }
 }
 
@@ -2995,16 +3151,36 @@ function paramName(p: A.Param): string {
   return p.pattern.kind === "IdentifierPattern" ? p.pattern.name : "arg";
 }
 
-/** Does the constructor body assign `this.name` anywhere? (A simple, conservative scan.) */
-function assignsField(ctor: A.ConstructorMember | undefined, name: string): boolean {
-  if (!ctor) return false;
-  if (ctor.params.some((p) => (p.accessibility || p.readonly) && p.pattern.kind === "IdentifierPattern" && p.pattern.name === name)) return true;
-  if (!ctor.body) return false;
-  let found = false;
-  walkNodes(ctor.body, (n) => {
-    if (n.kind === "Assign" && n.op === "=" && n.target.kind === "Member" && n.target.object.kind === "This" && n.target.name === name) found = true;
-  });
-  return found;
+let nextFieldFlowId = 1;
+
+function collectMemberObjects(stmts: A.Stmt[], found: Set<A.Identifier>): void {
+  for (const s of stmts) {
+    walkNodes(s, (n) => {
+      if (n.kind === "Member" && n.object.kind === "Identifier") found.add(n.object);
+    });
+  }
+}
+
+/** Calls `visit` for each `this.name` read directly in `root` (not inside nested functions,
+ *  which run later, nor as the target of an assignment). */
+function forEachThisMemberRead(root: A.Expr, visit: (e: A.MemberExpr) => void): void {
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    const n = node as A.Node;
+    if (n.kind === "ArrowFunction" || n.kind === "FunctionExpr") return;
+    if (n.kind === "Member" && unparen(n.object).kind === "This") visit(n);
+    if (n.kind === "Assign" && n.op === "=" && n.target.kind === "Member") {
+      walk(n.target.object);
+      walk(n.value);
+      return;
+    }
+    for (const v of Object.values(n)) if (v && typeof v === "object") walk(v);
+  };
+  walk(root);
 }
 
 /** Names of every variable assigned anywhere under the given statements (plus "this" for `this.x =`). */
@@ -3043,7 +3219,9 @@ function addAssignedRoot(target: A.Node, names: Set<string>): void {
     case "ArrayPattern":
     case "ObjectPattern":
     case "IdentifierPattern":
+    case "MemberTargetPattern":
       for (const id of patternIdentifiers(target)) names.add(id.name);
+      for (const member of patternMemberTargets(target)) addAssignedRoot(member, names);
       return;
     default:
       return;

@@ -21,6 +21,14 @@ export interface FunctionContext {
   /** Derived-class constructor: `super(...)` must run before `this`. */
   needsSuper: boolean;
   superCalled: boolean;
+  /** Constructors: flow ids (negative, in FlowState.unassigned) of the fields without an
+   *  initialiser whose type excludes null; they must be assigned before being read. */
+  fieldFlowIds?: Map<string, number>;
+  /** Constructors: fields still possibly unassigned at some exit of the body. */
+  fieldsUnassignedAtExit?: Set<string>;
+  /** Function expressions and arrows: variables possibly unassigned where the closure is
+   *  created (reading one of them inside the closure may see no value). */
+  unassignedAtCreation?: ReadonlySet<number>;
 }
 
 export interface ValueSymbol {

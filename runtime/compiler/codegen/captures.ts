@@ -64,6 +64,8 @@ export function patternNames(p: A.Pattern, out: { name: string; node: BindingNod
       for (const prop of p.properties) patternNames(prop.target, out);
       if (p.rest) patternNames(p.rest, out);
       return;
+    case "MemberTargetPattern":
+      return; // binds nothing: `[o.a] = v` assigns to an existing object
   }
 }
 
@@ -125,9 +127,11 @@ class CaptureWalker {
     this.declareAll(names);
   }
 
-  /** Default values inside a pattern are expressions. */
+  /** Default values and property/element targets inside a pattern are expressions. */
   private patternDefaults(p: A.Pattern): void {
-    if (p.kind === "ArrayPattern") {
+    if (p.kind === "MemberTargetPattern") {
+      this.expr(p.target);
+    } else if (p.kind === "ArrayPattern") {
       for (const e of p.elements) {
         if (!e) continue;
         if (e.default) this.expr(e.default);

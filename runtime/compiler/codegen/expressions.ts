@@ -46,6 +46,9 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
       case "IdentifierPattern":
         this.store(this.resolve(pattern.name), pattern);
         return;
+      case "MemberTargetPattern":
+        this.assignFromStack(pattern.target);
+        return;
       case "ArrayPattern": {
         pattern.elements.forEach((element, i) => {
           if (!element) return;

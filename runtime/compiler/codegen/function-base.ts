@@ -72,6 +72,9 @@ export abstract class FunctionCompilerBase {
   protected readonly captureIndex = new Map<LocalBinding, number>();
   /** The boxed hidden local holding `this` for nested arrows (methods) or the object (object methods). */
   protected thisBinding: LocalBinding | null = null;
+  /** While a class's static field initialisers are compiled: the box holding the class value,
+   *  which is their `this` (and that of arrows created in them). */
+  protected staticInitThis: LocalBinding | null = null;
   protected targets: JumpTarget[] = [];
   protected tryStack: TryRegion[] = [];
   /** Derived-class constructors: field initialisers and parameter properties, run after `super(...)`. */
@@ -276,6 +279,10 @@ export abstract class FunctionCompilerBase {
 
   protected loadThis(at: A.NodeBase): void {
     const provider = this.thisProvider();
+    if (provider.staticInitThis) {
+      this.emitLoad(provider.staticInitThis);
+      return;
+    }
     if (provider === this && this.isMethod) {
       this.em.emit(Op.LOAD_LOCAL, 0);
       return;
@@ -298,7 +305,7 @@ export function unsupported(node: A.NodeBase, what: string): CodegenError {
 }
 
 export function isPattern(node: A.Pattern | A.Expr): node is A.Pattern {
-  return node.kind === "IdentifierPattern" || node.kind === "ArrayPattern" || node.kind === "ObjectPattern";
+  return node.kind === "IdentifierPattern" || node.kind === "ArrayPattern" || node.kind === "ObjectPattern" || node.kind === "MemberTargetPattern";
 }
 
 export function unparen(e: A.Expr): A.Expr {

@@ -249,14 +249,26 @@ export class FunctionCompiler extends ExpressionCompiler {
     this.classValue(decl);
     this.em.emit(Op.DUP);
     this.store(this.resolve(decl.name), decl);
-    for (const m of decl.members) {
-      if (m.kind !== "Field" || !m.static || !m.init) continue;
+    const staticInits = decl.members.filter((m): m is A.FieldMember => m.kind === "Field" && m.static && m.init !== null);
+    const savedStaticThis = this.staticInitThis;
+    let selfSlot: number | null = null;
+    if (staticInits.some((m) => mentionsThis(m.init!))) {
+      // `this` in a static initialiser is the class; a box lets arrows created there keep it.
+      selfSlot = this.allocTemp();
+      this.em.emit(Op.DUP);
+      this.em.emit(Op.STORE_LOCAL, selfSlot);
+      this.em.emit(Op.BOX_LOCAL, selfSlot);
+      this.staticInitThis = { kind: "local", name: "this", slot: selfSlot, boxed: true, owner: this };
+    }
+    for (const m of staticInits) {
       this.at(m);
       this.em.emit(Op.DUP);
-      this.expr(m.init);
+      this.expr(m.init!);
       this.em.emit(Op.SET_PROP, this.program.string(m.name));
       this.em.emit(Op.POP);
     }
+    this.staticInitThis = savedStaticThis;
+    if (selfSlot !== null) this.freeTemp(selfSlot);
     this.em.emit(Op.POP);
   }
 
@@ -652,4 +664,22 @@ export class FunctionCompiler extends ExpressionCompiler {
   private addHandlers(region: TryRegion, handlerPc: number, stackDepth: number): void {
     for (const [startPc, endPc] of region.ranges) this.em.handlers.push({ startPc, endPc, handlerPc, stackDepth });
   }
+}
+
+/** Does `this` occur in `root` outside nested `function` expressions (which have their own)? */
+function mentionsThis(root: A.Node): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const cur = stack.pop();
+    if (Array.isArray(cur)) {
+      stack.push(...cur);
+      continue;
+    }
+    if (!cur || typeof cur !== "object") continue;
+    const kind = (cur as { kind?: unknown }).kind;
+    if (kind === "This") return true;
+    if (kind === "FunctionExpr" || kind === "ObjectMethod") continue;
+    for (const v of Object.values(cur)) if (v && typeof v === "object") stack.push(v);
+  }
+  return false;
 }
