@@ -25,7 +25,7 @@ function lastJsonLine(stdout: string): unknown {
 }
 
 describe("raya CLI", function () {
-  let dir: string;
+  let dir = "";
   const write = (name: string, text: string) => {
     const file = path.join(dir, name);
     fs.writeFileSync(file, text);
@@ -36,7 +36,9 @@ describe("raya CLI", function () {
     assert.ok(fs.existsSync(RAYA), "dist/raya.js is missing: run `npm run build` first");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "raya-cli-"));
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    if (dir !== "") fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it("runs a program and prints its console output", () => {
     const file = write("hello.raya", `console.log("hello", 1 + 2);\nconsole.log([1, 2]);`);
