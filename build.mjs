@@ -7,6 +7,7 @@ const entries = [
   { in: "runtime/cli/raya.ts", out: "dist/raya.js", executable: true },
   { in: "bench/bench.ts", out: "dist/bench.js", external: ["quickjs-emscripten"] },
   { in: "extension/extension.ts", out: "dist/extension.js", external: ["vscode"] },
+  { in: "language-server/server.ts", out: "dist/languageServer.js" },
 ];
 
 async function bundle(entry) {

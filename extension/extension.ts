@@ -6,6 +6,7 @@
 // cheap because it runs the first time a .raya file is opened.
 import * as vscode from "vscode";
 import { performance } from "node:perf_hooks";
+import { startLanguageClient } from "./languageClient";
 
 /** The name of the output channel every part of the extension logs to. */
 export const OUTPUT_CHANNEL_NAME = "Raya";
@@ -14,6 +15,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const startedAt = performance.now();
   const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   context.subscriptions.push(log);
+
+  // The language server starts in the background: activation must not wait for it.
+  startLanguageClient(context).catch((error: unknown) => {
+    log.error(`The Raya language server failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage("Raya: the language server failed to start. See the Raya output channel.");
+  });
 
   const version = String(context.extension.packageJSON.version ?? "unknown");
   // The end-to-end test reads this line from the Output panel; keep its wording stable.

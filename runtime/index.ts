@@ -26,3 +26,4 @@ export function loadProgram(bytes: Uint8Array): Program {
 export function run(program: Program, options?: RunOptions): Promise<RunOutcome> {
   return runProgram(program, options);
 }
+export * as query from "./compiler/query";
