@@ -3,6 +3,7 @@
 import * as nodeVm from "node:vm";
 import { getQuickJS, type QuickJSWASMModule } from "quickjs-emscripten";
 import { compile, run } from "../runtime";
+import { runTaskBenchmarks } from "./tasks";
 import { ENGINE_WORKLOADS, type Workload } from "./workloads";
 
 const REPETITIONS = 7;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
   for (const workload of ENGINE_WORKLOADS) rows.push(await measureWorkload(workload, quickJs));
   console.log(`Engine workloads (median of ${REPETITIONS}; ratio < 1 means Raya is faster than QuickJS)`);
   printTable(rows);
+  await runTaskBenchmarks();
 }
 
 main().catch((error: unknown) => {

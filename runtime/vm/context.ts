@@ -4,8 +4,37 @@ import type { Program } from "../bytecode/module";
 import { createBuiltins } from "./builtins";
 import type { VmErrorKind } from "./errors";
 import type { Scheduler } from "./scheduler";
+import { formatLogLine, toRayaString } from "./format";
 import { Task, TaskState } from "./task";
 import { Closure, FunctionInfo, Layout, RClass, RObject, type NativeHost } from "./value";
+
+/** What the multi-context Runtime (runtime/vm/runtime.ts) does for a context it owns: limits,
+ *  capabilities and task notifications. Null for a context run alone by runProgram. */
+export interface ContextOwner {
+  /** The fuel for the next slice of one of this context's Tasks (at most `slice`). */
+  sliceFuel(slice: number): number;
+  /** After a slice (status is a RunStatus); true when the owner ended the context, so the
+   *  scheduler must forget `task`. */
+  afterSlice(task: Task, status: number): boolean;
+  taskCreated(task: Task): void;
+  taskEnded(task: Task): void;
+  /** The interpreter threw a JavaScript exception while running one of this context's Tasks. */
+  crashed(error: unknown): void;
+  /** The value of granted capability `name`, or undefined. */
+  capability(name: string): unknown;
+}
+
+/** What a debugger (runtime/debug) does for a context it is attached to. */
+export interface DebugHooks {
+  /** Runs one slice of `task` instead of the scheduler's `interpret(task, fuel)`; returns a
+   *  RunStatus other than Breakpoint. */
+  runSlice(task: Task, fuel: number): number;
+  /** The interpreter caught a throw at `pc` in `task`'s top frame, before unwinding; true
+   *  stops the Task there (interpret returns RunStatus.Breakpoint). */
+  onThrow(task: Task, thrown: unknown, pc: number): boolean;
+  /** While the context is paused, the Tasks for which this is true still run (a step of one thread). */
+  runsWhilePaused(task: Task): boolean;
+}
 
 export interface StackFrameInfo {
   function: string;
@@ -30,6 +59,20 @@ export class VmContext implements NativeHost {
   stepsExecuted = 0;
   /** The Task the interpreter is running, for natives such as sleep. */
   currentTask: Task | null = null;
+  /** Set by runtime/debug while a debugger is attached; null otherwise, so the interpreter and
+   *  the scheduler pay one null test per slice (and per throw) when nobody debugs. */
+  debugHooks: DebugHooks | null = null;
+  /** Set by runtime/vm/runtime.ts for the contexts it owns; null otherwise. */
+  owner: ContextOwner | null = null;
+  /** Set by a debugger: the scheduler holds this context's Tasks (except those
+   *  debugHooks.runsWhilePaused allows) until Scheduler.release(context). */
+  paused = false;
+  /** Slices this context's ready Tasks get per scheduler round (see Scheduler). */
+  weight = 1;
+  /** "Uncaught (in task worker#3) Error: ..." lines for failed Tasks nobody awaited. */
+  readonly errorOutput: string[] = [];
+  /** Receives those lines; when null they go to process.stderr. */
+  onError: ((line: string) => void) | null = null;
   private readonly intrinsicGlobals = new Map<string, number>();
   private readonly layoutsByFields = new Map<string, Layout>();
   private readonly fallbackErrorClasses = new Map<string, Layout>();
@@ -70,6 +113,7 @@ export class VmContext implements NativeHost {
   newTask(name: string): Task {
     const task = new Task(this.nextTaskId++, name, this);
     this.tasks.add(task);
+    if (this.owner !== null) this.owner.taskCreated(task);
     return task;
   }
 
@@ -94,6 +138,24 @@ export class VmContext implements NativeHost {
   }
 
   // ---- errors and stack traces
+
+  /** Reports a Task that failed while no Task awaited it (the scheduler decides when). */
+  reportUncaughtTaskError(task: Task): void {
+    const line = `Uncaught (in task ${task.label}) ${this.describeThrown(task.result)}`;
+    this.errorOutput.push(line);
+    if (this.onError !== null) this.onError(line);
+    else process.stderr.write(line + "\n");
+  }
+
+  /** "TypeError: message" for an Error instance, the logged form of any other thrown value. */
+  describeThrown(thrown: unknown): string {
+    if (this.isErrorInstance(thrown)) {
+      const name = thrown.layout instanceof RClass ? thrown.layout.name : toRayaString(getField(thrown, "name"));
+      const message = toRayaString(getField(thrown, "message"));
+      return message === "" ? name : `${name}: ${message}`;
+    }
+    return formatLogLine([thrown]);
+  }
 
   /** True when `cls` is the prelude's Error class or a subclass of it. */
   isErrorClass(cls: RClass): boolean {
@@ -149,7 +211,7 @@ export class VmContext implements NativeHost {
   /** Called by the scheduler when a Task of this context finishes. */
   forgetTask(task: Task): void {
     if (task.state === TaskState.Done || task.state === TaskState.Failed || task.state === TaskState.Cancelled) {
-      this.tasks.delete(task);
+      if (this.tasks.delete(task) && this.owner !== null) this.owner.taskEnded(task);
     }
   }
 

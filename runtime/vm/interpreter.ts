@@ -14,9 +14,10 @@ import {
 } from "./operations";
 import { toRayaString } from "./format";
 import { Task, TaskState } from "./task";
+import { Channel, Mutex } from "./sync";
 import {
   ABSENT, ARRAY_KEY, BOOLEAN_KEY, Box, Closure, FunctionInfo, MAP_KEY, NativeFunction, NUMBER_KEY, RClass, RIterator, RObject,
-  SET_KEY, STRING_KEY, TASK_KEY, type NativeImpl,
+  SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
 } from "./value";
 
 // Local aliases of imported classes and values. A transpiler that compiles one file at a time
@@ -35,6 +36,11 @@ const KEY_MAP = MAP_KEY;
 const KEY_SET = SET_KEY;
 const KEY_TASK = TASK_KEY;
 const TaskType = Task;
+const SUSPEND_SIGNAL = SUSPEND;
+const ChannelType = Channel;
+const MutexType = Mutex;
+const KEY_CHANNEL = CHANNEL_KEY;
+const KEY_MUTEX = MUTEX_KEY;
 const NativeFunctionType = NativeFunction;
 
 /** The inline-cache key of a receiver that is never stored in a cache. */
@@ -54,6 +60,8 @@ export function receiverKey(receiver: unknown): unknown {
   if (receiver instanceof Map) return KEY_MAP;
   if (receiver instanceof Set) return KEY_SET;
   if (receiver instanceof TaskType) return KEY_TASK;
+  if (receiver instanceof ChannelType) return KEY_CHANNEL;
+  if (receiver instanceof MutexType) return KEY_MUTEX;
   if (receiver instanceof RClassType || receiver instanceof NativeFunctionType) return receiver;
   return UNCACHED;
 }
@@ -138,7 +146,14 @@ export const enum RunStatus {
   Preempted = 3,
   /** The Task started another (task.spawned), which should run first. */
   Spawned = 4,
+  /** A debugger stopped the Task: it reached a DEBUG_BREAK, or ctx.debugHooks.onThrow asked
+   *  to stop at a throw. The Task's pc is that instruction's. Only runtime/debug sees it. */
+  Breakpoint = 5,
 }
+
+/** A reserved opcode value, never produced by codegen nor accepted by the verifier: the
+ *  debugger patches it over an instruction in a context's copy of a function's code. */
+export const DEBUG_BREAK_OPCODE = 255;
 
 /** Frames per Task; one more call throws a catchable RangeError. */
 export const MAX_FRAMES = 10_000;
@@ -594,8 +609,17 @@ export function interpret(task: Task, fuel: number): RunStatus {
             }
             if (kind === IcKind.Native) {
               const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
-              stack[at] = result;
               sp = at + 1;
+              if (result === SUSPEND_SIGNAL) {
+                // A blocking native (Mutex.lock, Channel.send/receive): the waker fills stack[at].
+                stack[at] = null;
+                task.fp = fp;
+                task.sp = sp;
+                fPc[fp] = pc;
+                ctx.stepsExecuted += fuelGiven - fuel;
+                return RunStatus.Suspended;
+              }
+              stack[at] = result;
               break;
             }
             task.fp = fp;
@@ -943,8 +967,14 @@ export function interpret(task: Task, fuel: number): RunStatus {
           case O.THROW:
             throw new RayaThrow(stack[sp - 1]);
           case O.LOAD_CAPABILITY:
-            stack[sp++] = loadCapability(constants[code[pc++]] as string);
+            stack[sp++] = loadCapability(ctx, constants[code[pc++]] as string);
             break;
+          case 255: // DEBUG_BREAK_OPCODE (a literal, as for the O mirror above)
+            task.fp = fp;
+            task.sp = sp;
+            fPc[fp] = ip;
+            ctx.stepsExecuted += fuelGiven - fuel - 1;
+            return RunStatus.Breakpoint;
           default:
             throw new VmError("Error", `invalid opcode ${code[ip]} at pc ${ip}`);
         }
@@ -954,6 +984,10 @@ export function interpret(task: Task, fuel: number): RunStatus {
       task.sp = sp;
       fPc[fp] = ip;
       const thrown = thrownValue(ctx, task, error, ip);
+      if (ctx.debugHooks !== null && ctx.debugHooks.onThrow(task, thrown, ip)) {
+        ctx.stepsExecuted += fuelGiven - fuel;
+        return RunStatus.Breakpoint; // the debugger rethrows it with unwind() when it resumes
+      }
       if (!unwind(task, thrown, ip)) {
         ctx.stepsExecuted += fuelGiven - fuel;
         return RunStatus.Failed;
@@ -991,7 +1025,7 @@ function thrownValue(ctx: VmContext, task: Task, error: unknown, ip: number): un
  * call instruction), cuts the stack back and jumps there. Returns false when no frame handles
  * it: the Task has failed, task.result holds the value and task.failureTrace where it was thrown.
  */
-function unwind(task: Task, value: unknown, topPc: number): boolean {
+export function unwind(task: Task, value: unknown, topPc: number): boolean {
   const stack = task.stack;
   for (let f = task.fp; f >= 0; f--) {
     const fn = task.frameClosure[f].proto;

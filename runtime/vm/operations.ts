@@ -12,9 +12,10 @@ import { NUMBER_METHODS, BOOLEAN_METHODS } from "./builtins/number";
 import { iterableItems } from "./builtins/iterables";
 import { STRING_METHODS } from "./builtins/string";
 import { Task, TaskState } from "./task";
+import { BLOCKING_NATIVES, Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow } from "./sync";
 import {
   ABSENT, ARRAY_KEY, BOOLEAN_KEY, BoundMethod, Box, Closure, FunctionInfo, Layout, MAP_KEY, NativeFunction, NUMBER_KEY,
-  RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, type NativeImpl,
+  RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
 } from "./value";
 
 const TASK_METHODS = new Map<string, NativeImpl>([
@@ -66,6 +67,10 @@ export function resolveMethod(ctx: VmContext, fn: FunctionInfo, ip: number, rece
     native(SET_METHODS, SET_KEY, "Set");
   } else if (receiver instanceof Task) {
     native(TASK_METHODS, TASK_KEY, null);
+  } else if (receiver instanceof Channel) {
+    native(CHANNEL_METHODS, CHANNEL_KEY, null);
+  } else if (receiver instanceof Mutex) {
+    native(MUTEX_METHODS, MUTEX_KEY, null);
   } else if (receiver instanceof RClass) {
     const method = findStatic(receiver, name, "method");
     if (method !== null) {
@@ -231,14 +236,22 @@ export function spawnCall(task: Task, at: number, argc: number): void {
   if (callee instanceof Closure) {
     child = startTask(task.context, callee, stack, at, argc);
   } else if (callee instanceof NativeFunction && callee.call !== null) {
+    refuseBlocking(callee.call, callee.name);
     const result = callee.call(task.context, stack, at, argc);
-    child = finishedTask(task.context, callee.name, result === SUSPEND || result === undefined ? null : result);
+    child = finishedTask(task.context, callee.name, result === undefined ? null : result);
   } else {
     throw typeError(`${describeForError(callee)} is not a function`);
   }
   stack[at] = child;
   task.sp = at + 1;
   task.spawned = child;
+}
+
+/** A blocking builtin would suspend the starter, not a new Task: it needs a Raya frame. */
+function refuseBlocking(impl: NativeImpl, name: string): void {
+  if (BLOCKING_NATIVES.has(impl)) {
+    throw new VmError("Error", `async cannot run the blocking builtin '${name}' directly; call it inside an async function`);
+  }
 }
 
 /** SPAWN_METHOD: `async obj.m(args)`. */
@@ -257,8 +270,9 @@ export function spawnMethod(task: Task, fn: FunctionInfo, ip: number, at: number
     stack[at] = target;
     child = startTask(ctx, target, stack, at, argc + 1);
   } else if (kind === IcKind.Native || kind === IcKind.ArrayPush) {
+    refuseBlocking(fn.icTargets[ip] as NativeImpl, name);
     const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
-    child = finishedTask(ctx, name, result === SUSPEND ? null : result);
+    child = finishedTask(ctx, name, result);
   } else {
     if (!(receiver instanceof RObject)) throw typeError(`${describeForError(receiver)}.${name} is not a function`);
     stack[at] = getField(receiver, name);
@@ -270,45 +284,66 @@ export function spawnMethod(task: Task, fn: FunctionInfo, ip: number, at: number
   task.spawned = child;
 }
 
-/** Settles AWAIT of a Task, an array of Tasks, or a plain value (task.transfer gets the result). */
+/** Settles AWAIT of a Task, an array of Tasks, or a plain value (task.transfer gets the result).
+ *  It also resumes a Task woken with an error (a ResumeThrow: a closed channel). */
 export function awaitValue(task: Task, value: unknown): AwaitOutcome {
   if (value instanceof Task) {
+    value.observed = true;
     if (value.state === TaskState.Done) {
       task.transfer = value.result;
+      task.blockedOn = null;
       return AwaitOutcome.Ready;
     }
     throwIfFailed(value);
     if (value === task) throw new VmError("Error", "a Task cannot await itself");
-    if (!value.waiters.includes(task)) value.waiters.push(task);
+    value.waiters.push(task); // woken once: Scheduler.finish empties the list
+    task.blockedOn = { kind: "task", task: value };
     return AwaitOutcome.Pending;
   }
   if (Array.isArray(value)) {
     let pending = false;
     for (const item of value) {
       if (item instanceof Task) {
+        item.observed = true;
         throwIfFailed(item);
         if (!item.finished) pending = true;
       }
     }
     if (pending) {
+      // One waiter entry per unfinished item; the scheduler counts them down, so a Task
+      // awaiting n Tasks is woken once (or at the first failure), not n times.
+      const waitingFor: Task[] = [];
       for (const item of value) {
-        if (item instanceof Task && !item.finished && !item.waiters.includes(task)) {
+        if (item instanceof Task && !item.finished) {
           if (item === task) throw new VmError("Error", "a Task cannot await itself");
-          item.waiters.push(task);
+          waitingFor.push(item);
         }
       }
+      for (const item of waitingFor) item.waiters.push(task);
+      task.blockedOn = { kind: "tasks", tasks: waitingFor, pending: waitingFor.length };
       return AwaitOutcome.Pending;
     }
     task.transfer = value.map((item) => (item instanceof Task ? item.result : item));
+    task.blockedOn = null;
     return AwaitOutcome.Ready;
   }
+  if (value instanceof ResumeThrow) {
+    task.blockedOn = null;
+    throw value.error;
+  }
   task.transfer = value;
+  task.blockedOn = null;
   return AwaitOutcome.Ready;
+}
+
+/** The message of the Error that awaiting a cancelled Task throws. */
+export function cancelledMessage(awaited: Task): string {
+  return `task ${awaited.label} was cancelled`;
 }
 
 function throwIfFailed(awaited: Task): void {
   if (awaited.state === TaskState.Failed) throw new RayaThrow(awaited.result);
-  if (awaited.state === TaskState.Cancelled) throw new VmError("Error", `Task '${awaited.name}' was cancelled`);
+  if (awaited.state === TaskState.Cancelled) throw new VmError("Error", cancelledMessage(awaited));
 }
 
 /** CALL_SPREAD / NEW_SPREAD / CALL_METHOD_SPREAD: replaces the array on top with its elements. */
@@ -493,6 +528,14 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
   }
   if (obj instanceof Task) {
     stack[top] = boundNative(obj, name, TASK_METHODS);
+    return false;
+  }
+  if (obj instanceof Channel) {
+    stack[top] = name === "length" ? obj.length : name === "capacity" ? obj.capacity : boundNative(obj, name, CHANNEL_METHODS);
+    return false;
+  }
+  if (obj instanceof Mutex) {
+    stack[top] = boundNative(obj, name, MUTEX_METHODS);
     return false;
   }
   if (obj instanceof Closure || obj instanceof BoundMethod) {
@@ -696,6 +739,8 @@ export function loadBuiltin(ctx: VmContext, name: string): unknown {
   return value;
 }
 
-export function loadCapability(name: string): never {
-  throw new VmError("Error", `host capability '${name}' is not granted to this program`);
+export function loadCapability(ctx: VmContext, name: string): unknown {
+  const capability = ctx.owner === null ? undefined : ctx.owner.capability(name);
+  if (capability !== undefined) return capability;
+  throw new VmError("Error", `CapabilityNotFound: host capability '${name}' is not granted to this program`);
 }

@@ -26,22 +26,28 @@ export class RayaRuntimeError extends Error {
 export interface RunOptions {
   /** Receives each console.log line as it is printed. */
   onOutput?: (line: string) => void;
+  /** Receives each "Uncaught (in task name#id) Error: ..." line (a Task failed and nothing
+   *  awaited it); without it those lines go to process.stderr. */
+  onError?: (line: string) => void;
 }
 
 export interface RunOutcome {
   /** The program result as JSON-compatible JavaScript. */
   value: unknown;
   output: string[];
+  /** The "Uncaught (in task ...)" lines reported while the program ran. */
+  errors: string[];
 }
 
 export function runProgram(program: Program, options: RunOptions = {}): Promise<RunOutcome> {
   const scheduler = new Scheduler();
   const context = new VmContext(program, scheduler, options.onOutput ?? null);
+  context.onError = options.onError ?? null;
   const main = createMainTask(context);
   return new Promise<RunOutcome>((resolve, reject) => {
     const settle = (task: Task): void => {
       try {
-        if (task.state === TaskState.Done) resolve({ value: toPlainValue(task.result), output: context.output });
+        if (task.state === TaskState.Done) resolve({ value: toPlainValue(task.result), output: context.output, errors: context.errorOutput });
         else if (task.state === TaskState.Failed) reject(uncaughtError(context, task));
         else reject(new RayaRuntimeError("Error", "the main task was cancelled", []));
       } catch (error) {

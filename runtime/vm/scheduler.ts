@@ -1,14 +1,21 @@
-// The Scheduler owns the run queue shared by every context. It runs each ready Task for a
-// slice of instructions (fuel), and between rounds yields to Node's event loop with
-// setImmediate so timers, I/O and a debugger stay responsive. Timers (sleep) are the only
-// JavaScript callbacks it keeps, and they live here, outside the Tasks' plain-data state.
+// The Scheduler runs the Tasks of every VmContext that shares it. Each context has its own run
+// queue (FIFO); a round visits the contexts in turn and gives each `context.weight` slices,
+// a slice being one ready Task run for SLICE_FUEL instructions at most. Rounds repeat until
+// ROUND_MS of wall-clock time has passed, then the scheduler yields to Node's event loop
+// (setImmediate) so timers, I/O and a debugger stay responsive while Raya code spins.
+// Timers (sleep) are the only JavaScript callbacks it keeps, and they live here, outside the
+// Tasks' plain-data state. See docs/concurrency.md for the guarantees.
 import { interpret, RunStatus } from "./interpreter";
 import { Task, TaskState } from "./task";
+import { type BlockReason, detachWaiter, ResumeThrow } from "./sync";
+import type { VmContext } from "./context";
 
 /** Instructions a Task runs before it is preempted. */
 export const SLICE_FUEL = 100_000;
-/** Wall-clock time a round may take before the scheduler yields to the event loop. */
+/** Wall-clock time the scheduler may run before it yields to the event loop. */
 const ROUND_MS = 8;
+/** Slices between two looks at the clock (Date.now() is not free beside a 100 ns switch). */
+const SLICES_PER_CLOCK_CHECK = 32;
 
 interface RootWatch {
   settle: (task: Task) => void;
@@ -19,13 +26,55 @@ interface RootWatch {
   returned: boolean;
 }
 
+/** One context's ready Tasks (a queue read from `head`, so taking one does not shift). */
+class RunQueue {
+  tasks: Task[] = [];
+  head = 0;
+  /** Tasks of the context sleeping on a timer. */
+  sleeping = 0;
+  /** Failed Tasks nobody awaited yet, with the round they failed in. */
+  unobserved: Task[] = [];
+  unobservedRound: number[] = [];
+
+  constructor(readonly context: VmContext) {}
+
+  get size(): number {
+    return this.tasks.length - this.head;
+  }
+
+  push(task: Task): void {
+    this.tasks.push(task);
+  }
+
+  pushFront(task: Task): void {
+    if (this.head > 0) this.tasks[--this.head] = task;
+    else this.tasks.unshift(task);
+  }
+
+  take(): Task | null {
+    if (this.head >= this.tasks.length) return null;
+    const task = this.tasks[this.head];
+    this.tasks[this.head++] = undefined as unknown as Task;
+    if (this.head === this.tasks.length) {
+      this.tasks.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tasks.length) {
+      this.tasks = this.tasks.slice(this.head);
+      this.head = 0;
+    }
+    return task;
+  }
+}
+
 export class Scheduler {
-  private queue: Task[] = [];
-  private head = 0;
+  private readonly queues = new Map<VmContext, RunQueue>();
   private readonly timers = new Map<Task, ReturnType<typeof setTimeout>>();
   private readonly roots = new Map<Task, RootWatch>();
   private roundScheduled = false;
+  /** Ready Tasks of paused contexts (VmContext.paused), held until release(). */
+  private parked: Task[] = [];
   private running = false;
+  private rounds = 0;
 
   /** Runs `task` as a root: `settle` is called once when it finishes, fails or is cancelled;
    *  `deadlock` when nothing can ever wake it. */
@@ -35,26 +84,85 @@ export class Scheduler {
     this.runRound();
   }
 
-  /** Puts a Task at the back of the run queue. */
-  makeReady(task: Task): void {
-    task.state = TaskState.Ready;
-    this.queue.push(task);
+  /** Ready Tasks of all contexts (for tests and the debugger). */
+  get readyCount(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.size;
+    return count;
+  }
+
+  private queueOf(context: VmContext): RunQueue {
+    let queue = this.queues.get(context);
+    if (queue === undefined) {
+      queue = new RunQueue(context);
+      this.queues.set(context, queue);
+    }
+    return queue;
+  }
+
+  /** A debugger changed `context.paused` (or which Tasks run while paused): Tasks held for
+   *  the context and now allowed to run go back to the run queue. */
+  release(context: VmContext): void {
+    const stillHeld: Task[] = [];
+    for (const task of this.parked) {
+      if (task.context !== context || (context.paused && this.held(task))) stillHeld.push(task);
+      else if (task.state === TaskState.Ready) this.queueOf(task.context).push(task);
+    }
+    this.parked = stillHeld;
     this.scheduleRound();
   }
 
-  /** Puts a Task at the front of the run queue, so it runs next. */
+  private held(task: Task): boolean {
+    const hooks = task.context.debugHooks;
+    return hooks === null || !hooks.runsWhilePaused(task);
+  }
+
+  /** Puts a Task at the back of its context's run queue. */
+  makeReady(task: Task): void {
+    task.state = TaskState.Ready;
+    this.queueOf(task.context).push(task);
+    this.scheduleRound();
+  }
+
+  /** Puts a Task at the front of its context's run queue, so it runs next. */
   private runNext(task: Task): void {
     task.state = TaskState.Ready;
-    if (this.head > 0) this.queue[--this.head] = task;
-    else this.queue.unshift(task);
+    this.queueOf(task.context).pushFront(task);
+  }
+
+  /** The running Task waits for `reason`; a native then returns SUSPEND. */
+  block(task: Task, reason: BlockReason): void {
+    task.state = TaskState.Blocked;
+    task.blockedOn = reason;
+  }
+
+  /** Unblocks a Task suspended in a native: `value` becomes the native's result. */
+  wake(task: Task, value: unknown): void {
+    task.stack[task.sp - 1] = value;
+    task.blockedOn = null;
+    this.makeReady(task);
+  }
+
+  /** Unblocks a Task suspended in a native: it throws `error` (a VmError or RayaThrow) there. */
+  wakeWithError(task: Task, error: unknown): void {
+    task.awaiting = new ResumeThrow(error);
+    task.blockedOn = null;
+    this.makeReady(task);
   }
 
   sleep(task: Task, ms: number): void {
-    task.state = TaskState.Sleeping;
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    task.state = TaskState.Sleeping;
+    task.blockedOn = { kind: "sleep", until: Date.now() + delay };
+    const queue = this.queueOf(task.context);
+    queue.sleeping++;
     const timer = setTimeout(() => {
       this.timers.delete(task);
-      if (task.state === TaskState.Sleeping) this.makeReady(task);
+      queue.sleeping--;
+      if (task.state === TaskState.Sleeping) {
+        task.blockedOn = null;
+        this.makeReady(task);
+      }
     }, delay);
     this.timers.set(task, timer);
   }
@@ -84,43 +192,68 @@ export class Scheduler {
     this.running = true;
     const started = Date.now();
     try {
-      while (this.head < this.queue.length) {
-        const task = this.queue[this.head];
-        this.queue[this.head++] = undefined as unknown as Task;
-        if (task.state === TaskState.Ready) this.runSlice(task);
-        if (Date.now() - started >= ROUND_MS) break;
+      let ranAny = true;
+      let untilClockCheck = SLICES_PER_CLOCK_CHECK;
+      passes: while (ranAny) {
+        ranAny = false;
+        this.rounds++;
+        for (const queue of this.queues.values()) {
+          const weight = Math.max(1, queue.context.weight | 0);
+          for (let slices = 0; slices < weight; slices++) {
+            const task = queue.take();
+            if (task === null) break;
+            ranAny = true;
+            if (task.state !== TaskState.Ready) continue; // cancelled while queued
+            let preempted = false;
+            if (task.context.paused && this.held(task)) this.parked.push(task);
+            else preempted = this.runSlice(task);
+            // A full slice takes long enough to look at the clock; short ones are batched.
+            if (preempted || --untilClockCheck === 0) {
+              untilClockCheck = SLICES_PER_CLOCK_CHECK;
+              if (Date.now() - started >= ROUND_MS) break passes;
+            }
+          }
+        }
       }
     } finally {
       this.running = false;
     }
-    this.compactQueue();
+    this.reportUnobservedFailures(false);
     this.settleReturnedRoots();
-    if (this.head < this.queue.length) this.scheduleRound();
-    else if (this.timers.size === 0) this.reportDeadlocks();
+    if (this.readyCount > 0) this.scheduleRound();
+    this.reportDeadlocks();
   }
 
-  private runSlice(task: Task): void {
+  /** Runs one slice of `task`; true when it used all its fuel (was preempted). */
+  private runSlice(task: Task): boolean {
     const context = task.context;
     task.state = TaskState.Running;
     context.currentTask = task;
     let status: RunStatus;
     try {
-      status = interpret(task, SLICE_FUEL);
+      const hooks = context.debugHooks;
+      const fuel = context.owner === null ? SLICE_FUEL : context.owner.sliceFuel(SLICE_FUEL);
+      status = hooks === null ? interpret(task, fuel) : (hooks.runSlice(task, fuel) as RunStatus);
     } catch (error) {
       this.crash(task, error);
-      return;
+      return false;
     } finally {
       context.currentTask = null;
+    }
+    if (context.owner !== null && context.owner.afterSlice(task, status)) {
+      task.spawned = null;
+      return false; // the owner ended the context (a limit was hit)
     }
     const child = task.spawned;
     task.spawned = null;
     if (task.cancelRequested && !task.finished && status !== RunStatus.Done && status !== RunStatus.Failed) {
       if (child !== null && child.state === TaskState.Ready) this.makeReady(child);
       this.finish(task, TaskState.Cancelled, null);
-      return;
+      return status === RunStatus.Preempted;
     }
     switch (status) {
       case RunStatus.Preempted:
+      case RunStatus.Breakpoint: // the debug hooks turn it into Preempted; kept for safety
         this.makeReady(task);
         break;
       case RunStatus.Spawned:
@@ -129,7 +262,7 @@ export class Scheduler {
         if (child !== null && child.state === TaskState.Ready) this.runNext(child);
         break;
       case RunStatus.Suspended:
-        break; // sleep or AWAIT registered the wake-up
+        break; // sleep, AWAIT or a blocking native registered the wake-up
       case RunStatus.Done:
         this.finish(task, TaskState.Done, task.result);
         break;
@@ -137,22 +270,30 @@ export class Scheduler {
         this.finish(task, TaskState.Failed, task.result);
         break;
     }
+    return status === RunStatus.Preempted;
   }
 
   /** The interpreter threw a JavaScript exception (a VM bug): the whole context stops and its
    *  root reports the exception, rather than it escaping into Node's event loop. */
   private crash(task: Task, error: unknown): void {
     const context = task.context;
+    if (context.owner !== null) context.owner.crashed(error);
     for (const [root, watch] of [...this.roots]) {
       if (root.context !== context) continue;
       this.roots.delete(root);
       for (const t of [...context.tasks]) if (!t.finished) this.finish(t, TaskState.Cancelled, null);
+      this.queues.delete(context);
       watch.crash(error);
     }
   }
 
   /** Ends a Task, wakes the Tasks awaiting it and settles it if it is a root. */
   finish(task: Task, state: TaskState, result: unknown): void {
+    if (task.blockedOn !== null) {
+      detachWaiter(task, task.blockedOn); // a cancelled Task leaves the queue it waited in
+      task.blockedOn = null;
+    }
+    task.awaiting = null;
     task.state = state;
     task.result = result;
     task.fp = -1;
@@ -161,36 +302,82 @@ export class Scheduler {
     if (timer !== undefined) {
       clearTimeout(timer);
       this.timers.delete(task);
+      this.queueOf(task.context).sleeping--;
     }
-    for (const waiter of task.waiters) {
-      if (waiter.state === TaskState.Blocked) this.makeReady(waiter);
+    if (task.waiters.length > 0) task.observed = true;
+    for (const waiter of task.waiters.splice(0)) {
+      if (waiter.state !== TaskState.Blocked) continue;
+      const reason = waiter.blockedOn;
+      if (reason !== null && reason.kind === "tasks") {
+        // A Task awaiting several waits for the last of them, unless this one did not succeed;
+        // woken early, it leaves the others' waiter lists so they cannot wake it spuriously later.
+        if (state === TaskState.Done && reason.pending !== undefined && --reason.pending > 0) continue;
+        detachWaiter(waiter, reason);
+      }
+      this.makeReady(waiter);
     }
-    task.waiters.length = 0;
     task.context.forgetTask(task);
     const root = this.roots.get(task);
-    if (root === undefined) return;
+    if (root === undefined) {
+      if (state === TaskState.Failed && !task.observed) this.noteUnobservedFailure(task);
+      return;
+    }
     if (state === TaskState.Done) {
       // As in Node, a program whose main code has returned still runs its other Tasks until
       // none is ready or sleeping (Tasks blocked forever are then dropped).
       root.returned = true;
       return;
     }
-    this.roots.delete(task);
-    this.abandonContextTasks(task);
-    root.settle(task);
+    this.settleRoot(task, root);
+  }
+
+  private settleRoot(root: Task, watch: RootWatch): void {
+    this.roots.delete(root);
+    this.abandonContextTasks(root);
+    this.reportUnobservedFailures(true, root.context);
+    this.queues.delete(root.context);
+    watch.settle(root);
+  }
+
+  private noteUnobservedFailure(task: Task): void {
+    const queue = this.queueOf(task.context);
+    queue.unobserved.push(task);
+    queue.unobservedRound.push(this.rounds);
+  }
+
+  /** A failed Task that no Task awaited by the end of the next round (or before its program
+   *  ended, with `final`) is reported as uncaught. */
+  private reportUnobservedFailures(final: boolean, only: VmContext | null = null): void {
+    for (const queue of this.queues.values()) {
+      if (queue.unobserved.length === 0 || (only !== null && queue.context !== only)) continue;
+      const keep: Task[] = [];
+      const keepRounds: number[] = [];
+      for (let i = 0; i < queue.unobserved.length; i++) {
+        const task = queue.unobserved[i];
+        if (task.observed) continue;
+        if (final || queue.unobservedRound[i] < this.rounds - 1) {
+          queue.context.reportUncaughtTaskError(task);
+        } else {
+          keep.push(task);
+          keepRounds.push(queue.unobservedRound[i]);
+        }
+      }
+      queue.unobserved = keep;
+      queue.unobservedRound = keepRounds;
+    }
   }
 
   private settleReturnedRoots(): void {
     for (const [root, watch] of [...this.roots]) {
       if (!watch.returned) continue;
-      const busy = [...root.context.tasks].some(
-        (t) => t.state === TaskState.Ready || t.state === TaskState.Running || t.state === TaskState.Sleeping,
-      );
-      if (busy) continue;
-      this.roots.delete(root);
-      this.abandonContextTasks(root);
-      watch.settle(root);
+      const queue = this.queues.get(root.context);
+      const busy = queue !== undefined && (queue.size > 0 || queue.sleeping > 0 || this.parkedFor(root.context));
+      if (!busy) this.settleRoot(root, watch);
     }
+  }
+
+  private parkedFor(context: VmContext): boolean {
+    return this.parked.some((task) => task.context === context);
   }
 
   /** When a context's main Task ends, its other Tasks end with it (and their timers stop). */
@@ -200,22 +387,21 @@ export class Scheduler {
     }
   }
 
-  private compactQueue(): void {
-    if (this.head > 1024 || this.head === this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** Nothing is ready and no timer is pending: every unsettled root can never finish. */
+  /** A context with nothing ready and nothing sleeping can never run again (contexts do not
+   *  share Raya values, and no host event wakes a Task today): its unsettled root deadlocked. */
   private reportDeadlocks(): void {
     for (const [root, watch] of [...this.roots]) {
-      if (watch.returned) continue;
+      if (watch.returned || root.context.paused) continue; // a debugger holds it
+      const queue = this.queues.get(root.context);
+      if (queue !== undefined && (queue.size > 0 || queue.sleeping > 0 || this.parkedFor(root.context))) continue;
+      if (root.state === TaskState.Running || root.state === TaskState.Ready) continue;
       const blocked = [...root.context.tasks].filter((t) => !t.finished);
-      const names = blocked.map((t) => `${t.name} (task ${t.id}, ${t.stateName})`).join(", ");
+      const shown = blocked.slice(0, 20).map((t) => `${t.label} (${t.stateDescription})`);
+      if (blocked.length > shown.length) shown.push(`and ${blocked.length - shown.length} more`);
       this.roots.delete(root);
       for (const t of blocked) this.finish(t, TaskState.Cancelled, null);
-      watch.deadlock(`deadlock: every task is blocked and nothing can wake them: ${names}`);
+      this.queues.delete(root.context);
+      watch.deadlock(`deadlock: every task is blocked and nothing can wake them: ${shown.join(", ")}`);
     }
   }
 }

@@ -3,11 +3,12 @@
 // frames. A Task is plain data (no JavaScript closures), so it can be snapshotted.
 import type { StackFrameInfo, VmContext } from "./context";
 import type { Closure } from "./value";
+import { type BlockReason, describeBlockReason } from "./sync";
 
 export const enum TaskState {
   Ready = 0,
   Running = 1,
-  /** Waiting for other Tasks (AWAIT). */
+  /** Waiting for something (task.blockedOn says what): Tasks (AWAIT), a Mutex, a Channel. */
   Blocked = 2,
   Sleeping = 3,
   Done = 4,
@@ -35,6 +36,10 @@ export class Task {
   readonly waiters: Task[] = [];
   /** What this Task waits for while Blocked: a Task or an array of Tasks. */
   awaiting: unknown = null;
+  /** What this Task waits for while Blocked or Sleeping (null otherwise). */
+  blockedOn: BlockReason | null = null;
+  /** A Task awaited this one (or will be told of its failure): its failure is not reported as uncaught. */
+  observed = false;
   cancelRequested = false;
   /** A Task this one just started, which the scheduler runs before resuming this one. */
   spawned: Task | null = null;
@@ -50,6 +55,20 @@ export class Task {
   ) {}
 
   get stateName(): string {
+    return STATE_NAMES[this.state];
+  }
+
+  /** "worker#3": the function name and the id, as reports and the debugger show a Task. */
+  get label(): string {
+    return `${this.name}#${this.id}`;
+  }
+
+  /** The state with what a blocked Task waits on: "blocked on channel receive (capacity 0)". */
+  get stateDescription(): string {
+    if ((this.state === TaskState.Blocked || this.state === TaskState.Sleeping) && this.blockedOn !== null) {
+      return `blocked on ${describeBlockReason(this.blockedOn)}`;
+    }
+    if (this.state === TaskState.Blocked && this.awaiting !== null) return "blocked on await";
     return STATE_NAMES[this.state];
   }
 

@@ -181,6 +181,8 @@ export const ARRAY_KEY = { kind: "array" };
 export const MAP_KEY = { kind: "map" };
 export const SET_KEY = { kind: "set" };
 export const TASK_KEY = { kind: "task" };
+export const CHANNEL_KEY = { kind: "channel" };
+export const MUTEX_KEY = { kind: "mutex" };
 
 /** Name shown for a function value, as in `[Function: name]`. */
 export function functionName(value: unknown): string {

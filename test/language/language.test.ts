@@ -14,9 +14,6 @@ function pendingReason(feature: string): string | null {
   if (feature === "tasks" && process.env.RAYA_SKIP_TASKS === "1") {
     return "RAYA_SKIP_TASKS=1: Task cases disabled";
   }
-  if (feature === "channels") {
-    return "Mutex and Channel are not implemented yet (scheduled for the next issue)";
-  }
   return null;
 }
 

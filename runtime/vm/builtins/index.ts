@@ -1,6 +1,7 @@
 // The global builtins LOAD_BUILTIN can load (docs/architecture.md, "The built-in library").
 // Mutex, Channel and the raya:vm classes are not implemented yet: they are absent, so
 // LOAD_BUILTIN raises "'Channel' is not available yet" instead of providing something fake.
+import { BLOCKING_NATIVES, CHANNEL_CLASS, MUTEX_CLASS } from "../sync";
 import { formatLogLine, toRayaString } from "../format";
 import { Task } from "../task";
 import { NativeFunction, SUSPEND, type NativeImpl } from "../value";
@@ -120,7 +121,9 @@ const SLEEP = fn("sleep", (vm, st, at, n) => {
   vm.sleep(numberArg(st, at, n, 0) ?? 0);
   return SUSPEND;
 });
+if (SLEEP.call !== null) BLOCKING_NATIVES.add(SLEEP.call);
 
+// Mutex and Channel live in ../sync (their blocking needs the scheduler).
 const TASK_CLASS = new NativeFunction("Task", null, null, null, (value) => value instanceof Task);
 
 /** A fresh table per context (the values themselves are immutable and shared). */
@@ -144,5 +147,7 @@ export function createBuiltins(): Map<string, unknown> {
     ["Infinity", Infinity],
     ["sleep", SLEEP],
     ["Task", TASK_CLASS],
+    ["Mutex", MUTEX_CLASS],
+    ["Channel", CHANNEL_CLASS],
   ]);
 }

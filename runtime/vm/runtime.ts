@@ -1,0 +1,687 @@
+// The multi-context Runtime: one Scheduler shared by many isolated VmContexts, each with its
+// own program, globals, Tasks and limits. Hosts written in TypeScript (and the debugger) use it
+// through runtime/index.ts; docs/inner-vm.md describes the semantics.
+//
+// Values never cross a context boundary by reference: entry arguments, results and capability
+// arguments/returns are deep-copied by toHost/fromHost below, which accept only JSON-like data
+// (see "Marshalling" in docs/inner-vm.md).
+import { EventEmitter } from "node:events";
+import type { Program } from "../bytecode/module";
+import { verifyProgram } from "../bytecode/verify";
+import { InvalidBytecodeError } from "../bytecode/errors";
+import { compile } from "../compiler/compile";
+import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
+import { VmContext, type ContextOwner, type StackFrameInfo } from "./context";
+import { VmError as RaisedError } from "./errors";
+import { contextRoots, measureReachable } from "./heap";
+import { RunStatus } from "./interpreter";
+import { startTask } from "./operations";
+import { createMainTask, uncaughtError } from "./run";
+import { Scheduler } from "./scheduler";
+import { Op, OPERAND_COUNT } from "../bytecode/opcodes";
+import { Task, TaskState } from "./task";
+import { ABSENT, Closure, NativeFunction, RClass, RObject, type NativeImpl } from "./value";
+
+export type VmErrorKind =
+  | "HeapLimitExceeded"
+  | "TaskLimitExceeded"
+  | "StepBudgetExceeded"
+  | "RuntimeError"
+  | "CapabilityNotFound"
+  | "Terminated"
+  | "MarshalError"
+  | "InvalidBytecode"
+  | "InvalidSnapshot"
+  | "EntryNotFound"
+  | "CompileError";
+
+/** A failure of (or in) a context, as the host sees it. */
+export class VmError extends Error {
+  constructor(
+    readonly kind: VmErrorKind,
+    message: string,
+    /** The context the failure belongs to (0 when there is none yet). */
+    readonly contextId: number,
+    /** The inner Raya stack, innermost frame first (RuntimeError only). */
+    readonly rayaStack: StackFrameInfo[] | null = null,
+  ) {
+    super(message);
+    this.name = "VmError";
+  }
+}
+
+export type ContextState = "empty" | "initializing" | "ready" | "exited";
+
+export interface ContextOptions {
+  name: string;
+  /** Recorded and reported; not enforced yet (see docs/inner-vm.md, "Limits"). */
+  maxHeapBytes?: number;
+  /** Live Tasks the context may hold at once (its module-init Task included). */
+  maxTasks?: number;
+  /** Instructions the context may execute in its whole life (its children's included). */
+  maxStepBudget?: number;
+  /** Share of the scheduler, recorded for the weighted scheduler (see docs/inner-vm.md). */
+  weight?: number;
+  parent?: ContextHandle;
+}
+
+export interface ContextLimits {
+  maxHeapBytes: number;
+  maxTasks: number;
+  maxStepBudget: number;
+  weight: number;
+}
+
+export interface ContextStats {
+  /** Bytes reachable from the context's roots, measured when stats() is called. */
+  heapBytesUsed: number;
+  maxHeapBytes: number;
+  tasks: number;
+  maxTasks: number;
+  stepsExecuted: number;
+  maxStepBudget: number;
+  state: ContextState;
+}
+
+export interface ContextInfo {
+  id: number;
+  name: string;
+  parent: number | null;
+  state: ContextState;
+  limits: ContextLimits;
+  stats: ContextStats;
+  /** Why the context exited, or null while it lives (a context lives until it is terminated or fails). */
+  exitReason: VmErrorKind | null;
+}
+
+export interface RuntimeEvents {
+  contextCreated: [info: { id: number; name: string; parent: number | null }];
+  contextExited: [info: { id: number; name: string; reason: VmErrorKind; message: string }];
+  taskStarted: [info: { contextId: number; taskId: number; name: string }];
+  taskFinished: [info: { contextId: number; taskId: number; name: string; state: "done" | "failed" | "cancelled" }];
+  limitHit: [info: { contextId: number; kind: VmErrorKind; limit: number }];
+}
+
+/** A host function granted to a context. It runs synchronously inside the calling Task's slice. */
+export type Capability = (...args: unknown[]) => unknown;
+
+const UNLIMITED = Number.POSITIVE_INFINITY;
+
+/** A Task started by the host (an entry, a spawn or the module init). */
+export class TaskHandle {
+  private readonly settled: Promise<unknown>;
+  private resolveResult!: (value: unknown) => void;
+  private rejectResult!: (error: VmError) => void;
+  private done = false;
+  /** The Task itself, once the context has started it (entries wait for module init). */
+  task: Task | null = null;
+
+  constructor(private readonly owner: ContextHandle) {
+    this.settled = new Promise<unknown>((resolve, reject) => {
+      this.resolveResult = resolve;
+      this.rejectResult = reject;
+    });
+    // A handle nobody awaits must not crash the host with an unhandled rejection.
+    this.settled.catch(() => undefined);
+  }
+
+  /** The Task's result copied out of the context, or a rejection with a VmError. */
+  result(): Promise<unknown> {
+    return this.settled;
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Cancels the Task (cooperatively, at its next suspension or preemption point). */
+  cancel(): void {
+    if (this.done) return;
+    if (this.task === null) this.reject(new VmError("Terminated", "the task was cancelled", this.owner.id));
+    else this.owner.cancelTask(this.task);
+  }
+
+  resolve(value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.resolveResult(value);
+  }
+
+  reject(error: VmError): void {
+    if (this.done) return;
+    this.done = true;
+    this.rejectResult(error);
+  }
+}
+
+interface PendingEntry {
+  handle: TaskHandle;
+  name: string;
+  args: unknown[];
+}
+
+/** One isolated context of a Runtime. */
+export class ContextHandle implements ContextOwner {
+  readonly limits: ContextLimits;
+  readonly children = new Set<ContextHandle>();
+  private context: VmContext | null = null;
+  private readonly capabilities = new Map<string, NativeFunction>();
+  private readonly handles = new Map<Task, TaskHandle>();
+  private pending: PendingEntry[] = [];
+  private initHandle: TaskHandle | null = null;
+  private stateValue: ContextState = "empty";
+  private exit: VmError | null = null;
+  private sliceStartSteps = 0;
+  /** Steps executed by child contexts (and theirs): they count against this context's budget. */
+  private descendantSteps = 0;
+  private readonly outputLines: string[] = [];
+  private readonly errorLines: string[] = [];
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly id: number,
+    readonly name: string,
+    readonly parent: ContextHandle | null,
+    options: ContextOptions,
+  ) {
+    const bound = parent?.limits;
+    this.limits = {
+      maxHeapBytes: Math.min(positive(options.maxHeapBytes, "maxHeapBytes"), bound?.maxHeapBytes ?? UNLIMITED),
+      maxTasks: Math.min(positive(options.maxTasks, "maxTasks"), bound?.maxTasks ?? UNLIMITED),
+      maxStepBudget: Math.min(positive(options.maxStepBudget, "maxStepBudget"), bound?.maxStepBudget ?? UNLIMITED),
+      weight: positive(options.weight, "weight") === UNLIMITED ? 1 : (options.weight as number),
+    };
+  }
+
+  get state(): ContextState {
+    return this.stateValue;
+  }
+
+  /** Why the context exited, or null while it lives. */
+  get exitError(): VmError | null {
+    return this.exit;
+  }
+
+  /** Every console.log line the context printed. */
+  get output(): readonly string[] {
+    return this.outputLines;
+  }
+
+  /** "Uncaught (in task ...)" lines: Tasks of the context that failed while no Raya Task awaited them
+   *  (entries awaited only by a host handle are included). */
+  get errorOutput(): readonly string[] {
+    return this.errorLines;
+  }
+
+  /** The VmContext, for the debugger; null before a program is loaded. */
+  get vmContext(): VmContext | null {
+    return this.context;
+  }
+
+  /** Grants `fn` under `name`: an inner program reaches it with `import { name } from "host:"`.
+   *  Capabilities must be granted before the program that imports them is loaded. */
+  registerCapability(name: string, fn: Capability): void {
+    this.assertAlive();
+    const owner = this;
+    const call: NativeImpl = (_vm, stack, at, argc) => {
+      // The context may have been ended during this slice (by an earlier call): stop granting.
+      if (owner.exit !== null) throw new RaisedError("Error", `Terminated: context '${owner.name}' has exited`);
+      const args: unknown[] = [];
+      for (let i = 1; i <= argc; i++) {
+        const value = stack[at + i];
+        args.push(value === ABSENT ? null : inner(() => owner.copyOut(value, `argument ${i} of capability '${name}'`)));
+      }
+      let result: unknown;
+      try {
+        result = fn(...args);
+      } catch (error) {
+        // The host function failed: the inner program sees a catchable Error, never the host's object.
+        throw new RaisedError("Error", `capability '${name}' failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      return inner(() => owner.copyIn(result, `the result of capability '${name}'`));
+    };
+    this.capabilities.set(name, new NativeFunction(name, call));
+  }
+
+  /** Compiles `source` (it may import only host: and std: modules) and loads it. */
+  loadSource(source: string, filename: string): TaskHandle {
+    this.assertAlive();
+    let program: Program;
+    try {
+      program = compile(source, { filename, readFile: () => null });
+    } catch (error) {
+      if (error instanceof CompileError) {
+        throw new VmError("CompileError", error.diagnostics.map(formatDiagnostic).join("\n"), this.id);
+      }
+      throw error;
+    }
+    return this.loadProgram(program);
+  }
+
+  /** Verifies `program` and runs its top-level code (module init) as the context's first Task.
+   *  The handle settles with the program result; entries run once it has finished. */
+  loadProgram(program: Program): TaskHandle {
+    this.assertAlive();
+    if (this.context !== null) throw new VmError("InvalidBytecode", "a program is already loaded in this context", this.id);
+    try {
+      verifyProgram(program);
+    } catch (error) {
+      if (error instanceof InvalidBytecodeError) throw new VmError("InvalidBytecode", error.message, this.id);
+      throw error;
+    }
+    const missing = capabilityNames(program).find((name) => !this.capabilities.has(name));
+    if (missing !== undefined) {
+      throw new VmError("CapabilityNotFound", `capability '${missing}' is not granted to context '${this.name}'`, this.id);
+    }
+    const context = new VmContext(program, this.runtime.scheduler, (line) => this.outputLines.push(line));
+    context.owner = this;
+    context.weight = this.limits.weight;
+    // Tasks that fail unawaited are reported here, never on the host's stderr.
+    context.onError = (line) => this.errorLines.push(line);
+    this.context = context;
+    this.stateValue = "initializing";
+    const handle = new TaskHandle(this);
+    this.initHandle = handle;
+    const main = createMainTask(context);
+    this.bind(handle, main);
+    if (!this.isAlive()) return handle; // the init Task alone broke maxTasks
+    this.runtime.scheduler.makeReady(main);
+    return handle;
+  }
+
+  /** Runs the entry file's top-level function `name` with `args` (copied in) in a new Task. */
+  runEntry(name: string, args: unknown[] = []): TaskHandle {
+    this.assertAlive();
+    if (this.context === null) throw new VmError("EntryNotFound", "no program is loaded in this context", this.id);
+    const handle = new TaskHandle(this);
+    if (this.stateValue === "initializing") this.pending.push({ handle, name, args });
+    else this.startEntry(handle, name, args);
+    return handle;
+  }
+
+  /** The same as runEntry: the Task runs concurrently with everything else in the runtime. */
+  spawn(name: string, args: unknown[] = []): TaskHandle {
+    return this.runEntry(name, args);
+  }
+
+  stats(): ContextStats {
+    const context = this.context;
+    return {
+      heapBytesUsed: context === null || this.exit !== null ? 0 : measureReachable(contextRoots(context)),
+      maxHeapBytes: this.limits.maxHeapBytes,
+      tasks: context === null ? 0 : context.tasks.size,
+      maxTasks: this.limits.maxTasks,
+      stepsExecuted: this.stepsCounted(),
+      maxStepBudget: this.limits.maxStepBudget,
+      state: this.stateValue,
+    };
+  }
+
+  info(): ContextInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      parent: this.parent?.id ?? null,
+      state: this.stateValue,
+      limits: { ...this.limits },
+      stats: this.stats(),
+      exitReason: this.exit?.kind ?? null,
+    };
+  }
+
+  /** Ends every Task of the context (and of its children); awaiting handles reject with Terminated. */
+  terminate(): void {
+    if (this.exit !== null) return;
+    this.fail(new VmError("Terminated", `context '${this.name}' was terminated`, this.id));
+  }
+
+  cancelTask(task: Task): void {
+    if (!task.finished) this.runtime.scheduler.cancel(task);
+  }
+
+  // ---- ContextOwner (called by the scheduler and the VmContext)
+
+  sliceFuel(slice: number): number {
+    let fuel = slice;
+    for (let walk: ContextHandle | null = this; walk !== null; walk = walk.parent) {
+      fuel = Math.min(fuel, walk.budgetLeft());
+    }
+    this.sliceStartSteps = this.context === null ? 0 : this.context.stepsExecuted;
+    return fuel;
+  }
+
+  afterSlice(task: Task, status: number): boolean {
+    if (this.exit !== null) {
+      // The context ended during the slice (a task bomb, or a capability that terminated it):
+      // the Task that was running is finished now that the interpreter has let go of it.
+      if (!task.finished) this.runtime.scheduler.finish(task, TaskState.Cancelled, null);
+      return true;
+    }
+    const spent = (this.context?.stepsExecuted ?? 0) - this.sliceStartSteps;
+    // Children's steps count against every ancestor's budget too.
+    for (let walk = this.parent; walk !== null; walk = walk.parent) walk.descendantSteps += spent;
+    if (status !== RunStatus.Preempted) return false;
+    // A Task that wants more fuel while some budget on its chain is spent ends the owner of that budget.
+    for (let walk: ContextHandle | null = this; walk !== null; walk = walk.parent) {
+      if (walk.budgetLeft() <= 0) {
+        walk.hitLimit("StepBudgetExceeded", walk.limits.maxStepBudget, `context '${walk.name}' exceeded its step budget of ${walk.limits.maxStepBudget}`);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  taskCreated(task: Task): void {
+    this.runtime.emit("taskStarted", { contextId: this.id, taskId: task.id, name: task.name });
+    const live = this.context === null ? 1 : this.context.tasks.size;
+    if (live > this.limits.maxTasks && this.exit === null) {
+      this.hitLimit("TaskLimitExceeded", this.limits.maxTasks, `context '${this.name}' exceeded its limit of ${this.limits.maxTasks} tasks`);
+    }
+  }
+
+  taskEnded(task: Task): void {
+    this.runtime.emit("taskFinished", {
+      contextId: this.id,
+      taskId: task.id,
+      name: task.name,
+      state: task.state === TaskState.Done ? "done" : task.state === TaskState.Failed ? "failed" : "cancelled",
+    });
+    const handle = this.handles.get(task);
+    if (handle === undefined) return;
+    this.handles.delete(task);
+    this.settle(handle, task);
+    if (handle === this.initHandle) this.initFinished(task);
+  }
+
+  crashed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.fail(new VmError("RuntimeError", `internal VM error: ${message}`, this.id));
+  }
+
+  capability(name: string): unknown {
+    return this.capabilities.get(name);
+  }
+
+  // ---- internals
+
+  /** Steps of this context's own Tasks plus those of its descendants. */
+  private stepsCounted(): number {
+    return (this.context?.stepsExecuted ?? 0) + this.descendantSteps;
+  }
+
+  private budgetLeft(): number {
+    return this.limits.maxStepBudget - this.stepsCounted();
+  }
+
+  private isAlive(): boolean {
+    return this.exit === null;
+  }
+
+  private assertAlive(): void {
+    if (this.exit !== null) throw new VmError(this.exit.kind === "Terminated" ? "Terminated" : this.exit.kind, `context '${this.name}' has exited: ${this.exit.message}`, this.id);
+  }
+
+  private hitLimit(kind: VmErrorKind, limit: number, message: string): void {
+    this.runtime.emit("limitHit", { contextId: this.id, kind, limit });
+    this.fail(new VmError(kind, message, this.id));
+  }
+
+  /** Ends the context: children first, then every Task; every awaiting handle rejects with `error`. */
+  private fail(error: VmError): void {
+    if (this.exit !== null) return;
+    this.exit = error;
+    this.stateValue = "exited";
+    for (const child of this.children) {
+      child.fail(new VmError("Terminated", `parent context '${this.name}' exited: ${error.message}`, child.id));
+    }
+    for (const entry of this.pending) entry.handle.reject(error);
+    this.pending = [];
+    const context = this.context;
+    if (context !== null) {
+      // The running Task (when a limit is hit or terminate() is called inside a slice) keeps its
+      // frames until its slice ends: the interpreter still holds them; afterSlice finishes it.
+      const running = context.currentTask;
+      for (const task of [...context.tasks]) {
+        if (task === running) task.cancelRequested = true;
+        else if (!task.finished) this.runtime.scheduler.finish(task, TaskState.Cancelled, null);
+      }
+    }
+    for (const handle of this.handles.values()) handle.reject(error);
+    this.handles.clear();
+    this.runtime.contextExited(this, error);
+  }
+
+  private bind(handle: TaskHandle, task: Task): void {
+    handle.task = task;
+    task.observed = true; // the host's handle sees its failure: not an "Uncaught" report
+    if (this.exit !== null) handle.reject(this.exit);
+    else this.handles.set(task, handle);
+  }
+
+  private settle(handle: TaskHandle, task: Task): void {
+    if (this.exit !== null) {
+      handle.reject(this.exit);
+    } else if (task.state === TaskState.Done) {
+      const result = task.result;
+      if (result instanceof Task) {
+        this.bind(handle, result); // an async entry: its value is the inner Task's
+        if (result.finished) this.taskEndedAgain(handle, result);
+        return;
+      }
+      try {
+        handle.resolve(this.copyOut(result, "the task result"));
+      } catch (error) {
+        handle.reject(error instanceof VmError ? error : new VmError("MarshalError", String(error), this.id));
+      }
+    } else if (task.state === TaskState.Failed && this.context !== null) {
+      const raya = uncaughtError(this.context, task);
+      handle.reject(new VmError("RuntimeError", raya.message, this.id, raya.rayaStack));
+    } else {
+      handle.reject(new VmError("Terminated", "the task was cancelled", this.id));
+    }
+  }
+
+  private taskEndedAgain(handle: TaskHandle, task: Task): void {
+    this.handles.delete(task);
+    this.settle(handle, task);
+  }
+
+  private initFinished(task: Task): void {
+    if (task.state !== TaskState.Done || this.exit !== null) {
+      if (this.exit === null) {
+        const raya = this.context === null || task.state !== TaskState.Failed ? null : uncaughtError(this.context, task);
+        const error = new VmError("RuntimeError", raya === null ? "module initialisation was cancelled" : raya.message, this.id, raya?.rayaStack ?? null);
+        this.fail(error);
+      }
+      return;
+    }
+    this.stateValue = "ready";
+    const pending = this.pending;
+    this.pending = [];
+    for (const entry of pending) this.startEntry(entry.handle, entry.name, entry.args);
+  }
+
+  private startEntry(handle: TaskHandle, name: string, args: unknown[]): void {
+    const context = this.context as VmContext;
+    const callee = this.entryFunction(context, name);
+    if (callee === null) {
+      handle.reject(new VmError("EntryNotFound", `context '${this.name}' has no top-level function '${name}'`, this.id));
+      return;
+    }
+    let stack: unknown[];
+    try {
+      stack = [callee, ...args.map((arg, i) => this.copyIn(arg, `argument ${i + 1} of '${name}'`))];
+    } catch (error) {
+      handle.reject(error as VmError);
+      return;
+    }
+    const task = startTask(context, callee, stack, 0, args.length);
+    this.bind(handle, task);
+    if (this.exit === null) this.runtime.scheduler.makeReady(task);
+  }
+
+  /** A top-level function of the entry file (other modules' globals have qualified names). */
+  private entryFunction(context: VmContext, name: string): Closure | null {
+    const entryFile = context.program.functions[context.program.entry].file;
+    const index = context.program.globals.findIndex((g) => g.name === name && g.file === entryFile);
+    const value = index < 0 ? null : context.globals[index];
+    return value instanceof Closure ? value : null;
+  }
+
+  /** A value of this context copied out to the host. */
+  private copyOut(value: unknown, what: string): unknown {
+    return toHost(value, what, this.id);
+  }
+
+  /** A host value copied into this context. */
+  private copyIn(value: unknown, what: string): unknown {
+    return fromHost(value, what, this.id);
+  }
+}
+
+/** Runs a copy inside a capability call: a MarshalError becomes an Error the inner program can catch. */
+function inner<T>(copy: () => T): T {
+  try {
+    return copy();
+  } catch (error) {
+    if (error instanceof VmError) throw new RaisedError("Error", `${error.kind}: ${error.message}`);
+    throw error;
+  }
+}
+
+function positive(value: number | undefined, option: string): number {
+  if (value === undefined) return UNLIMITED;
+  if (!(value > 0)) throw new RangeError(`${option} must be a positive number (got ${value})`);
+  return value;
+}
+
+/** The names of every capability a program loads (LOAD_CAPABILITY operands). */
+export function capabilityNames(program: Program): string[] {
+  const names = new Set<string>();
+  for (const fn of program.functions) {
+    const code = fn.code;
+    for (let pc = 0; pc < code.length; pc += 1 + OPERAND_COUNT[code[pc]]) {
+      if (code[pc] === Op.LOAD_CAPABILITY) names.add(String(program.constants[code[pc + 1]].value));
+    }
+  }
+  return [...names];
+}
+
+// ---- marshalling (deep copies; only JSON-like data crosses, see docs/inner-vm.md)
+
+/** A Raya value as plain JavaScript: arrays, objects (from Maps with string keys and object
+ *  literals), arrays (from Sets). Functions, class instances, Tasks and cycles are refused. */
+export function toHost(value: unknown, what: string, contextId: number): unknown {
+  return copyOutValue(value, what, contextId, new Set());
+}
+
+function copyOutValue(value: unknown, what: string, contextId: number, path: Set<unknown>): unknown {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+  }
+  if (value === null || value === ABSENT || value === undefined) return null;
+  if (path.has(value)) throw new VmError("MarshalError", `${what} contains a cycle, which cannot be copied between contexts`, contextId);
+  const refuse = (kind: string): never => {
+    throw new VmError("MarshalError", `${what} contains ${kind}, which cannot be copied between contexts`, contextId);
+  };
+  path.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => copyOutValue(item, what, contextId, path));
+    if (value instanceof Set) return Array.from(value, (item) => copyOutValue(item, what, contextId, path));
+    if (value instanceof Map) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of value) {
+        if (typeof k !== "string") refuse("a Map with a non-string key");
+        defineKey(out, k as string, copyOutValue(v, what, contextId, path));
+      }
+      return out;
+    }
+    if (value instanceof RObject && !(value.layout instanceof RClass)) {
+      const out: Record<string, unknown> = {};
+      value.layout.fieldNames.forEach((field, i) => defineKey(out, field, copyOutValue(value.fields[i], what, contextId, path)));
+      return out;
+    }
+    if (value instanceof RObject) return refuse(`an instance of class ${value.layout.name}`);
+    if (value instanceof Task) return refuse("a Task");
+    return refuse("a function");
+  } finally {
+    path.delete(value);
+  }
+}
+
+/** Sets an own property even for a key such as "__proto__". */
+function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** A host value as a Raya value: arrays stay arrays, plain objects become Map<string, V>
+ *  (what `JsonValue` describes), undefined becomes null. */
+export function fromHost(value: unknown, what: string, contextId: number): unknown {
+  return copyInValue(value, what, contextId, new Set());
+}
+
+function copyInValue(value: unknown, what: string, contextId: number, path: Set<unknown>): unknown {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+    case "undefined":
+      return null;
+    case "object":
+      break;
+    default:
+      throw new VmError("MarshalError", `${what} is a ${typeof value}, which cannot be copied into a context`, contextId);
+  }
+  if (value === null) return null;
+  if (path.has(value)) throw new VmError("MarshalError", `${what} contains a cycle, which cannot be copied into a context`, contextId);
+  path.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => copyInValue(item, what, contextId, path));
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) {
+      throw new VmError("MarshalError", `${what} is not plain data (an instance of ${(value as object).constructor?.name ?? "?"})`, contextId);
+    }
+    const map = new Map<string, unknown>();
+    for (const [k, v] of Object.entries(value)) map.set(k, copyInValue(v, what, contextId, path));
+    return map;
+  } finally {
+    path.delete(value);
+  }
+}
+
+/** Owns the Scheduler shared by every context and the registry of contexts. */
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  readonly scheduler = new Scheduler();
+  private readonly registry = new Map<number, ContextHandle>();
+  private nextContextId = 1;
+
+  createContext(options: ContextOptions): ContextHandle {
+    const parent = options.parent ?? null;
+    if (parent !== null && (parent.state === "exited" || this.registry.get(parent.id) !== parent)) {
+      throw new VmError("Terminated", "the parent context has exited or belongs to another runtime", parent.id);
+    }
+    const handle = new ContextHandle(this, this.nextContextId++, options.name, parent, options);
+    this.registry.set(handle.id, handle);
+    parent?.children.add(handle);
+    this.emit("contextCreated", { id: handle.id, name: handle.name, parent: parent?.id ?? null });
+    return handle;
+  }
+
+  /** Every context ever created, living or exited, with its limits and statistics. */
+  contexts(): ContextInfo[] {
+    return [...this.registry.values()].map((handle) => handle.info());
+  }
+
+  context(id: number): ContextHandle | null {
+    return this.registry.get(id) ?? null;
+  }
+
+  /** Called by a ContextHandle when it exits. */
+  contextExited(handle: ContextHandle, error: VmError): void {
+    this.emit("contextExited", { id: handle.id, name: handle.name, reason: error.kind, message: error.message });
+  }
+}
