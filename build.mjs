@@ -8,6 +8,7 @@ const entries = [
   { in: "bench/bench.ts", out: "dist/bench.js", external: ["quickjs-emscripten"] },
   { in: "extension/extension.ts", out: "dist/extension.js", external: ["vscode"] },
   { in: "language-server/server.ts", out: "dist/languageServer.js" },
+  { in: "debug-adapter/main.ts", out: "dist/debugAdapter.js" },
 ];
 
 async function bundle(entry) {
