@@ -4,6 +4,7 @@ import * as nodeVm from "node:vm";
 import { getQuickJS, type QuickJSWASMModule } from "quickjs-emscripten";
 import { compile, run } from "../runtime";
 import { runTaskBenchmarks } from "./tasks";
+import { benchMarshal } from "./marshal";
 import { ENGINE_WORKLOADS, type Workload } from "./workloads";
 
 const REPETITIONS = 7;
@@ -68,6 +69,11 @@ async function main(): Promise<void> {
   console.log(`Engine workloads (median of ${REPETITIONS}; ratio < 1 means Raya is faster than QuickJS)`);
   printTable(rows);
   await runTaskBenchmarks();
+  const marshal = await benchMarshal();
+  console.log(
+    `\nMarshalling 10,000 records into a context and back: Raya ${marshal.rayaMs.toFixed(2)} ms, ` +
+      `structuredClone ${marshal.structuredCloneMs.toFixed(2)} ms, ratio ${(marshal.rayaMs / marshal.structuredCloneMs).toFixed(2)} (target <= 1)`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,6 @@
 // Marshalling benchmark: a 10,000-record array moved into another context and back (as an
 // entry argument and its result travel), against structuredClone doing the same two copies
-// of the equivalent JavaScript array. Called by bench.ts; run alone with
-// `npx tsx bench/marshal.ts`.
+// of the equivalent JavaScript array. Called by bench.ts.
 import { compile } from "../runtime/compiler/compile";
 import { VmContext } from "../runtime/vm/context";
 import { fromHost, marshalInAndOut } from "../runtime/vm/marshal";
@@ -44,14 +43,4 @@ export async function benchMarshal(): Promise<{ rayaMs: number; structuredCloneM
   const rayaMs = medianMs(() => marshalInAndOut(rayaRecords, outer, inner));
   const structuredCloneMs = medianMs(() => structuredClone(structuredClone(hostRecords)));
   return { rayaMs, structuredCloneMs };
-}
-
-if (require.main === module) {
-  benchMarshal().then(
-    ({ rayaMs, structuredCloneMs }) => console.log(`marshal 10,000 records in+out: Raya ${rayaMs.toFixed(2)} ms, structuredClone ${structuredCloneMs.toFixed(2)} ms (ratio ${(rayaMs / structuredCloneMs).toFixed(2)})`),
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
 }
