@@ -6,6 +6,7 @@
 // cheap because it runs the first time a .raya file is opened.
 import * as vscode from "vscode";
 import { performance } from "node:perf_hooks";
+import { registerDebugger } from "./debugger";
 import { startLanguageClient } from "./languageClient";
 
 /** The name of the output channel every part of the extension logs to. */
@@ -15,6 +16,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const startedAt = performance.now();
   const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   context.subscriptions.push(log);
+
+  registerDebugger(context);
 
   // The language server starts in the background: activation must not wait for it.
   startLanguageClient(context).catch((error: unknown) => {

@@ -110,6 +110,49 @@ describe("Raya Studio in VS Code (code-server, end to end)", function () {
     assert.notEqual(comment.color, name.color, `comment and class name have the same colour: ${describeSpans}`);
   });
 
+  it("shows the compiler's diagnostic for a type error (language server)", async function () {
+    const { page } = ui();
+    await ui().step("open broken.raya from the Explorer", limits.uiStep, async () => {
+      await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "broken.raya" }).click();
+      await page.locator(".tabs-container .tab.active", { hasText: "broken.raya" }).waitFor();
+    });
+    await ui().step("the type error is underlined in the editor", limits.uiStep, async () => {
+      await page.locator(".editor-instance .squiggly-error").first().waitFor({ timeout: pollLimit });
+    });
+    await ui().step("the Problems view lists the compiler's message", limits.uiStep, async () => {
+      await runCommand(page, "View: Focus Problems");
+      const rows = page.locator(".markers-panel .monaco-list-row");
+      await waitFor(
+        () => rows.allInnerTexts(),
+        (texts) => texts.some((text) => text.includes("Type 'string' is not assignable to type 'number'")),
+        "the Problems view",
+      );
+    });
+  });
+
+  it("debugs a program with F5: stops on entry, shows the call stack, continues to the end", async function () {
+    const { page } = ui();
+    await ui().step("open shapes.raya and press F5 (launch.json: stopOnEntry)", limits.uiStep, async () => {
+      await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "shapes.raya" }).click();
+      await page.locator(".tabs-container .tab.active", { hasText: "shapes.raya" }).waitFor();
+      await page.keyboard.press("F5");
+    });
+    await ui().step("the Call Stack shows the paused main task", limits.uiStep, async () => {
+      const rows = page.locator(".debug-call-stack .monaco-list-row");
+      await waitFor(
+        async () => (await rows.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label") ?? ""))).join(" | "),
+        (labels) => /Thread .*main.* Paused/i.test(labels),
+        "the Call Stack rows",
+      );
+    });
+    await ui().step("continue: the program's output reaches the Debug Console", limits.uiStep, async () => {
+      await page.keyboard.press("F5");
+      await runCommand(page, "Debug Console: Focus on Debug Console View");
+      const consoleText = () => page.locator(".repl .monaco-list-rows").innerText({ timeout: 1000 });
+      await waitFor(consoleText, (text) => text.includes("circle has area 12.57"), "the Debug Console");
+    });
+  });
+
   it("logs its activation time to the Raya output channel", async function () {
     const { page } = ui();
     await ui().step("show the Raya output channel", limits.uiStep, async () => {
