@@ -137,11 +137,14 @@ describe("Raya Studio in VS Code (code-server, end to end)", function () {
       await page.locator(".tabs-container .tab.active", { hasText: "shapes.raya" }).waitFor();
       await page.keyboard.press("F5");
     });
-    await ui().step("the Call Stack shows the paused main task", limits.uiStep, async () => {
+    await ui().step("the Call Stack shows the program paused on entry", limits.uiStep, async () => {
+      await runCommand(page, "View: Show Run and Debug");
+      // The view's header reads "Paused on entry"; with one thread VS Code lists its frames directly.
+      await page.getByText("Paused on entry", { exact: false }).first().waitFor({ timeout: pollLimit });
       const rows = page.locator(".debug-call-stack .monaco-list-row");
       await waitFor(
         async () => (await rows.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label") ?? ""))).join(" | "),
-        (labels) => /Thread .*main.* Paused/i.test(labels),
+        (labels) => /Stack Frame .*shapes\.raya/.test(labels),
         "the Call Stack rows",
       );
     });
