@@ -101,7 +101,7 @@ export class VmContext implements NativeHost {
 
   /** The one shared layout of object literals with exactly these fields in this order. */
   layoutForFields(fields: readonly string[]): Layout {
-    const key = fields.join("\u0000");
+    const key = JSON.stringify(fields); // unambiguous for any key, even "" or one containing U+0000
     let layout = this.layoutsByFields.get(key);
     if (layout === undefined) {
       layout = new Layout("Object", fields.slice());

@@ -192,6 +192,8 @@ export function quoteString(text: string): string {
     else if (ch === "\f") out += "\\f";
     else if (ch === "\v") out += "\\v";
     else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).toUpperCase().padStart(2, "0")}`;
+    // Iterating by code point leaves only lone surrogates in this range; Node escapes them.
+    else if (code >= 0xd800 && code <= 0xdfff) out += `\\u${code.toString(16)}`;
     else out += ch;
   }
   return out + quote;

@@ -587,7 +587,7 @@ class HostImport extends Walk {
   }
 
   private layoutFor(fields: string[]): Layout {
-    const key = fields.join("\u0000");
+    const key = JSON.stringify(fields); // unambiguous for any key, even "" or one containing U+0000
     let layout = this.layouts.get(key);
     if (layout === undefined) {
       layout = this.to.layoutForFields(fields);

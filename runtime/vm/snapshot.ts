@@ -1016,7 +1016,7 @@ function buildHeap(d: Decoded, context: VmContext): unknown[] {
         if (o.layoutKind === LayoutKind.Class) object.layout = resolve(o.layoutClass) as RClass;
         else if (o.layoutKind === LayoutKind.Shape) object.layout = context.layoutForFields(o.fieldNames);
         else {
-          const key = `${o.name}\u0000${o.fieldNames.join("\u0000")}`;
+          const key = JSON.stringify([o.name, o.fieldNames]);
           let layout = layouts.get(key);
           if (layout === undefined) layouts.set(key, (layout = new Layout(o.name, o.fieldNames)));
           object.layout = layout;

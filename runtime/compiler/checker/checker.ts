@@ -3097,9 +3097,11 @@ export function unparen(e: A.Expr): A.Expr {
   return e;
 }
 
+// `never` (an unreachable value, e.g. after narrowing an int by `=== 0.5`) is the bottom type:
+// arithmetic accepts it, as TypeScript does (`never + 0.5` is a number).
 function isNumeric(t: Type): boolean {
   if (t.kind === "union") return t.types.every(isNumeric);
-  return t.kind === "number" || t.kind === "int" || t.kind === "error" || (t.kind === "literal" && (t.base === "number" || t.base === "int"));
+  return t.kind === "never" || t.kind === "number" || t.kind === "int" || t.kind === "error" || (t.kind === "literal" && (t.base === "number" || t.base === "int"));
 }
 
 function isStringish(t: Type): boolean {
