@@ -9,7 +9,9 @@ import {
   CLASS_KIND_CODES,
   ConstantTag,
   crc32,
+  FINALLY_HANDLER_BIT,
   FUNCTION_FLAGS_MASK,
+  HANDLER_DEPTH_MASK,
   FunctionFlag,
   HEADER_SIZE,
   METHOD_KIND_CODES,
@@ -282,12 +284,13 @@ function readFunction(r: ByteReader, index: number): FunctionProto {
   const handlers: ExceptionHandler[] = [];
   const handlerCount = r.count(MIN_HANDLER_SIZE, "handler count");
   for (let i = 0; i < handlerCount; i++) {
-    handlers.push({
-      startPc: r.u32("handler startPc"),
-      endPc: r.u32("handler endPc"),
-      handlerPc: r.u32("handler handlerPc"),
-      stackDepth: r.u32("handler stackDepth"),
-    });
+    const startPc = r.u32("handler startPc");
+    const endPc = r.u32("handler endPc");
+    const handlerPc = r.u32("handler handlerPc");
+    const depthWord = r.u32("handler stackDepth");
+    const handler: ExceptionHandler = { startPc, endPc, handlerPc, stackDepth: depthWord & HANDLER_DEPTH_MASK };
+    if (depthWord >= FINALLY_HANDLER_BIT) handler.isFinally = true; // catch handlers leave it absent, as codegen does
+    handlers.push(handler);
   }
 
   const locals: LocalVarInfo[] = [];

@@ -151,7 +151,7 @@ function formatOperands(program: Program, fn: FunctionProto, pc: number): string
     case Op.LOAD_CAPTURE: case Op.STORE_CAPTURE:
       return `cap ${a}`;
     case Op.LOAD_BUILTIN: case Op.GET_PROP: case Op.SET_PROP: case Op.SUPER_GET: case Op.CALL_METHOD_SPREAD:
-    case Op.LOAD_CAPABILITY:
+    case Op.LOAD_CAPABILITY: case Op.SPAWN_METHOD_SPREAD:
       return constantText(program.constants[a], a);
     case Op.CALL_METHOD: case Op.SUPER_METHOD: case Op.SPAWN_METHOD:
       return `${constantText(program.constants[a], a)}, argc ${b}`;

@@ -51,6 +51,10 @@ export const enum FunctionFlag {
 }
 export const FUNCTION_FLAGS_MASK = 7;
 
+/** A handler's stackDepth word: bit 31 set for a finally handler, the depth in bits 0..30. */
+export const FINALLY_HANDLER_BIT = 0x80000000;
+export const HANDLER_DEPTH_MASK = 0x7fffffff;
+
 export const CLASS_KIND_CODES = { class: 0, shape: 1 } as const;
 export const METHOD_KIND_CODES = { method: 0, get: 1, set: 2 } as const;
 
@@ -136,7 +140,7 @@ class ByteWriter {
     this.view = new DataView(bigger.buffer);
   }
 
-  private fail(field: string, value: unknown, range: string): never {
+  fail(field: string, value: unknown, range: string): never {
     throw new InvalidBytecodeError(this.where, `${field} = ${String(value)} is not ${range}`);
   }
 
@@ -280,7 +284,12 @@ function writeFunction(w: ByteWriter, fn: FunctionProto): void {
     w.u32(h.startPc, "handler startPc");
     w.u32(h.endPc, "handler endPc");
     w.u32(h.handlerPc, "handler handlerPc");
-    w.u32(h.stackDepth, "handler stackDepth");
+    // Bit 31 of the stackDepth word marks a finally handler (a depth never comes near 2^31),
+    // so files written before handlers had a kind still read, as catch handlers.
+    if (!Number.isInteger(h.stackDepth) || h.stackDepth < 0 || h.stackDepth > HANDLER_DEPTH_MASK) {
+      w.fail("handler stackDepth", h.stackDepth, "an integer in [0, 2^31)");
+    }
+    w.u32(h.isFinally === true ? h.stackDepth + FINALLY_HANDLER_BIT : h.stackDepth, "handler stackDepth");
   }
 
   w.u32(fn.locals.length, "local count");

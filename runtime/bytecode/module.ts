@@ -28,6 +28,11 @@ export interface ExceptionHandler {
   endPc: number;
   handlerPc: number;
   stackDepth: number;
+  /** true: a `finally` handler (catch-all that runs the finally block and rethrows the value);
+   *  false or absent: a `catch` handler. Cancelling a Task unwinds it through finally handlers
+   *  only, so a catch block cannot swallow the cancellation; for that, codegen lists the finally
+   *  handler for a try block that also has a catch (after the catch entry, which wins otherwise). */
+  isFinally?: boolean;
 }
 
 /** One row of a function's line table: code from `pc` up to the next row's pc maps to (line, column). */

@@ -105,6 +105,11 @@ export const enum Op {
   // ---- sandbox
   LOAD_CAPABILITY, // k    [] -> [host capability named constants[k]]  (imports from "host:")
 
+  // ---- spread arguments in super(...) and async calls (appended, so earlier numbers stay)
+  SUPER_CALL_SPREAD, //    [parentCls, this, argsArray] -> []   (SUPER_CALL with the array's elements as arguments)
+  SPAWN_SPREAD, //         [callee, argsArray] -> [task]        (`async f(...xs)`)
+  SPAWN_METHOD_SPREAD, // k [recv, argsArray] -> [task]         (`async o.m(...xs)`, method named constants[k])
+
   OP_COUNT,
 }
 
@@ -118,7 +123,7 @@ export const OPERAND_COUNT: readonly number[] = (() => {
     Op.JUMP_IF_NOT_NULL_KEEP, Op.JUMP_IF_NULL_KEEP,
     Op.CALL, Op.CALL_METHOD_SPREAD, Op.SUPER_CALL, Op.SUPER_GET, Op.CLOSURE, Op.SPAWN,
     Op.CLASS, Op.NEW, Op.NEW_OBJECT, Op.GET_PROP, Op.SET_PROP, Op.NEW_ARRAY, Op.ARRAY_SLICE_FROM,
-    Op.ITER_NEXT, Op.LOAD_CAPABILITY,
+    Op.ITER_NEXT, Op.LOAD_CAPABILITY, Op.SPAWN_METHOD_SPREAD,
   ];
   const two = [Op.JUMP_IF_NOT_ABSENT, Op.CALL_METHOD, Op.SUPER_METHOD, Op.SPAWN_METHOD, Op.OBJECT_REST];
   for (const op of one) n[op] = 1;
@@ -141,6 +146,7 @@ export const OP_NAMES: readonly string[] = [
   "GET_INDEX", "SET_INDEX", "GET_INDEX_OR_ABSENT", "NEW_ARRAY", "ARRAY_PUSH", "ARRAY_SPREAD",
   "ARRAY_SLICE_FROM", "IS_ABSENT",
   "ITER_INIT", "ITER_NEXT", "THROW", "LOAD_CAPABILITY",
+  "SUPER_CALL_SPREAD", "SPAWN_SPREAD", "SPAWN_METHOD_SPREAD",
 ];
 
 /** Operand positions (0-based) that hold an absolute jump target. */

@@ -55,7 +55,7 @@ const JUMP_AT = (() => {
 /** Operand position of a name (a string constant: property, method, builtin, capability), or -1. */
 const NAME_AT = opTable([[0, [
   Op.LOAD_BUILTIN, Op.CALL_METHOD, Op.CALL_METHOD_SPREAD, Op.SUPER_METHOD, Op.SUPER_GET, Op.SPAWN_METHOD,
-  Op.GET_PROP, Op.SET_PROP, Op.LOAD_CAPABILITY, Op.OBJECT_REST,
+  Op.GET_PROP, Op.SET_PROP, Op.LOAD_CAPABILITY, Op.OBJECT_REST, Op.SPAWN_METHOD_SPREAD,
 ]]]);
 
 /** Operand position of an argument count, or -1. */
@@ -409,6 +409,12 @@ function checkHandlerRanges(fn: FunctionProto, where: string, starts: Uint8Array
     if (!isIndex(h.handlerPc, length) || !starts[h.handlerPc]) fail(at, `handler pc ${h.handlerPc} is not the start of an instruction`);
     if (!isCount(h.stackDepth) || h.stackDepth + 1 > fn.maxStack) {
       fail(at, `stack depth ${h.stackDepth} plus the thrown value exceeds maxStack ${fn.maxStack}`);
+    }
+    if (h.isFinally !== undefined && typeof h.isFinally !== "boolean") fail(at, "isFinally is not a boolean");
+    // A finally handler keeps the thrown value in a local to rethrow it after the block; the
+    // VM's cancellation signal passes through it, so it must not be used as a value first.
+    if (h.isFinally === true && fn.code[h.handlerPc] !== Op.STORE_LOCAL) {
+      fail(at, "a finally handler must start by storing the thrown value (STORE_LOCAL)");
     }
   });
 }

@@ -13,7 +13,7 @@ import {
   superGet, awaitValue, spreadArguments, loadCapability,
 } from "./operations";
 import { toRayaString } from "./format";
-import { Task, TaskState } from "./task";
+import { CANCELLATION, Task, TaskState } from "./task";
 import { Channel, Mutex } from "./sync";
 import {
   ABSENT, ARRAY_KEY, BOOLEAN_KEY, Box, Closure, FunctionInfo, MAP_KEY, NativeFunction, NUMBER_KEY, RClass, RIterator, RObject,
@@ -86,7 +86,7 @@ export const enum O {
   OBJECT_SPREAD = 75, OBJECT_REST = 76, GET_PROP = 77, SET_PROP = 78, GET_INDEX = 79,
   SET_INDEX = 80, GET_INDEX_OR_ABSENT = 81, NEW_ARRAY = 82, ARRAY_PUSH = 83, ARRAY_SPREAD = 84,
   ARRAY_SLICE_FROM = 85, IS_ABSENT = 86, ITER_INIT = 87, ITER_NEXT = 88, THROW = 89,
-  LOAD_CAPABILITY = 90,
+  LOAD_CAPABILITY = 90, SUPER_CALL_SPREAD = 91, SPAWN_SPREAD = 92, SPAWN_METHOD_SPREAD = 93,
 }
 
 /** How a returning frame delivers its result (frameMode). */
@@ -743,6 +743,34 @@ export function interpret(task: Task, fuel: number): RunStatus {
             ctx.stepsExecuted += fuelGiven - fuel;
             return RunStatus.Spawned;
           }
+          case O.SPAWN_SPREAD:
+          case O.SPAWN_METHOD_SPREAD: {
+            const op = code[ip];
+            const name = op === O.SPAWN_METHOD_SPREAD ? (constants[code[pc++]] as string) : null;
+            task.fp = fp;
+            task.sp = sp;
+            fPc[fp] = pc;
+            const argc = spreadArguments(task);
+            const at = task.sp - argc - 1;
+            if (name === null) spawnCall(task, at, argc);
+            else spawnMethod(task, fn, ip, at, argc, name);
+            ctx.stepsExecuted += fuelGiven - fuel;
+            return RunStatus.Spawned;
+          }
+          case O.SUPER_CALL_SPREAD: {
+            task.fp = fp;
+            task.sp = sp;
+            fPc[fp] = pc;
+            superCall(task, spreadArguments(task));
+            fp = task.fp;
+            sp = task.sp;
+            closure = fClosure[fp];
+            fn = closure.proto;
+            code = fn.code;
+            base = fBase[fp];
+            pc = fPc[fp];
+            break;
+          }
           case O.AWAIT: {
             task.sp = sp;
             const outcome = awaitValue(task, stack[sp - 1]);
@@ -984,7 +1012,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
       task.sp = sp;
       fPc[fp] = ip;
       const thrown = thrownValue(ctx, task, error, ip);
-      if (ctx.debugHooks !== null && ctx.debugHooks.onThrow(task, thrown, ip)) {
+      if (ctx.debugHooks !== null && thrown !== CANCELLATION && ctx.debugHooks.onThrow(task, thrown, ip)) {
         ctx.stepsExecuted += fuelGiven - fuel;
         return RunStatus.Breakpoint; // the debugger rethrows it with unwind() when it resumes
       }
@@ -1027,6 +1055,8 @@ function thrownValue(ctx: VmContext, task: Task, error: unknown, ip: number): un
  */
 export function unwind(task: Task, value: unknown, topPc: number): boolean {
   const stack = task.stack;
+  // A cancellation passes catch handlers by: only finally blocks run for it.
+  const finallyOnly = value === CANCELLATION;
   for (let f = task.fp; f >= 0; f--) {
     const fn = task.frameClosure[f].proto;
     const pc = f === task.fp ? topPc : task.framePc[f] - 1;
@@ -1034,6 +1064,7 @@ export function unwind(task: Task, value: unknown, topPc: number): boolean {
     for (let h = 0; h < handlers.length; h++) {
       const handler = handlers[h];
       if (pc >= handler.startPc && pc < handler.endPc) {
+        if (finallyOnly && handler.isFinally !== true) continue;
         task.fp = f;
         let sp = task.frameBase[f] + fn.numLocals + handler.stackDepth;
         stack[sp++] = value;
@@ -1045,6 +1076,22 @@ export function unwind(task: Task, value: unknown, topPc: number): boolean {
   }
   task.failureTrace = task.context.captureTrace(task, topPc);
   task.result = value;
+  return false;
+}
+
+/**
+ * Starts unwinding a cancelled Task that is not running (it sits at a suspension or preemption
+ * point, its frame pcs saved): the innermost finally handler around the suspended instruction
+ * gets the CANCELLATION signal and the Task will resume there. False when no finally block
+ * encloses it: the Task can end Cancelled at once.
+ */
+export function unwindCancelled(task: Task): boolean {
+  if (task.fp < 0) return false;
+  // The saved pc follows the instruction that suspended (or the last one that ran before a
+  // preemption), so pc - 1 lies inside it, as for the caller frames.
+  if (unwind(task, CANCELLATION, task.framePc[task.fp] - 1)) return true;
+  task.failureTrace = [];
+  task.result = null;
   return false;
 }
 

@@ -5,8 +5,8 @@
 // (setImmediate) so timers, I/O and a debugger stay responsive while Raya code spins.
 // Timers (sleep) are the only JavaScript callbacks it keeps, and they live here, outside the
 // Tasks' plain-data state. See docs/concurrency.md for the guarantees.
-import { interpret, RunStatus } from "./interpreter";
-import { Task, TaskState } from "./task";
+import { interpret, RunStatus, unwindCancelled } from "./interpreter";
+import { CANCELLATION, Task, TaskState } from "./task";
 import { type BlockReason, detachWaiter, ResumeThrow } from "./sync";
 import type { VmContext } from "./context";
 
@@ -167,15 +167,45 @@ export class Scheduler {
     this.timers.set(task, timer);
   }
 
-  /** Cooperative cancellation: a Task that is not running stops now (it sits at a suspension
-   *  or preemption point); a running Task (cancelling itself) stops when its slice ends. */
+  /** Cooperative cancellation: a Task that is not running is cancelled now (it sits at a
+   *  suspension or preemption point); a running Task (cancelling itself) when its slice ends.
+   *  Cancelling unwinds the Task through its finally blocks (catch blocks do not see it); it
+   *  ends Cancelled when the unwinding leaves its bottom frame. Cancelling a Task that is
+   *  already unwinding does nothing. */
   cancel(task: Task): void {
-    if (task.finished) return;
+    if (task.finished || task.cancelling) return;
     if (task.state === TaskState.Running) {
       task.cancelRequested = true;
       return;
     }
-    this.finish(task, TaskState.Cancelled, null);
+    this.startCancelling(task, task.state === TaskState.Ready);
+  }
+
+  /** Takes a cancelled Task out of whatever it waits for and sends it to its innermost finally
+   *  block, or ends it when none encloses it. `queued`: it already sits in a run queue. */
+  private startCancelling(task: Task, queued: boolean): void {
+    task.cancelRequested = false;
+    task.cancelling = true;
+    if (task.blockedOn !== null) {
+      detachWaiter(task, task.blockedOn); // a Mutex it waited for is not handed to it
+      task.blockedOn = null;
+    }
+    task.awaiting = null;
+    this.stopTimer(task);
+    if (!unwindCancelled(task)) {
+      this.finish(task, TaskState.Cancelled, null);
+      return;
+    }
+    if (queued) task.state = TaskState.Ready;
+    else this.makeReady(task);
+  }
+
+  private stopTimer(task: Task): void {
+    const timer = this.timers.get(task);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.timers.delete(task);
+    this.queueOf(task.context).sleeping--;
   }
 
   private scheduleRound(): void {
@@ -248,7 +278,7 @@ export class Scheduler {
     task.spawned = null;
     if (task.cancelRequested && !task.finished && status !== RunStatus.Done && status !== RunStatus.Failed) {
       if (child !== null && child.state === TaskState.Ready) this.makeReady(child);
-      this.finish(task, TaskState.Cancelled, null);
+      this.startCancelling(task, false);
       return status === RunStatus.Preempted;
     }
     switch (status) {
@@ -264,10 +294,13 @@ export class Scheduler {
       case RunStatus.Suspended:
         break; // sleep, AWAIT or a blocking native registered the wake-up
       case RunStatus.Done:
-        this.finish(task, TaskState.Done, task.result);
+        // A finally block that returns during cancellation still ends the Task cancelled.
+        if (task.cancelling) this.finish(task, TaskState.Cancelled, null);
+        else this.finish(task, TaskState.Done, task.result);
         break;
       case RunStatus.Failed:
-        this.finish(task, TaskState.Failed, task.result);
+        if (task.result === CANCELLATION) this.finish(task, TaskState.Cancelled, null);
+        else this.finish(task, TaskState.Failed, task.result);
         break;
     }
     return status === RunStatus.Preempted;
@@ -298,12 +331,7 @@ export class Scheduler {
     task.result = result;
     task.fp = -1;
     task.stack.length = 0;
-    const timer = this.timers.get(task);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      this.timers.delete(task);
-      this.queueOf(task.context).sleeping--;
-    }
+    this.stopTimer(task);
     if (task.waiters.length > 0) task.observed = true;
     for (const waiter of task.waiters.splice(0)) {
       if (waiter.state !== TaskState.Blocked) continue;

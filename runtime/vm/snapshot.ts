@@ -17,7 +17,7 @@ import { RayaThrow, VmError, type VmErrorKind } from "./errors";
 import { ensureStack, MAX_FRAMES, MAX_STACK_SLOTS } from "./interpreter";
 import type { Scheduler } from "./scheduler";
 import { Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow, type BlockReason } from "./sync";
-import { Task, TaskState } from "./task";
+import { CANCELLATION, Task, TaskState } from "./task";
 import { ABSENT, BoundMethod, Box, Closure, Layout, NativeFunction, RClass, RIterator, RObject, type NativeImpl } from "./value";
 
 export const SNAPSHOT_MAGIC = "RAYASNAP";
@@ -51,6 +51,8 @@ const enum V {
   String = 6,
   Ref = 7,
   Undefined = 8,
+  /** The signal a cancelled Task unwinds with (task.ts CANCELLATION). */
+  Cancellation = 9,
 }
 
 const enum K {
@@ -233,6 +235,7 @@ function writeValue(w: ByteWriter, v: unknown, ids: Map<unknown, number>, order:
   if (v === true) return w.u8(V.True);
   if (v === false) return w.u8(V.False);
   if (v === ABSENT) return w.u8(V.Absent);
+  if (v === CANCELLATION) return w.u8(V.Cancellation);
   if (typeof v === "number") {
     if ((v | 0) === v && !Object.is(v, -0)) {
       w.u8(V.Int);
@@ -394,7 +397,7 @@ function writeTask(w: ByteWriter, t: Task, value: (v: unknown) => void): void {
   writeList(w, t.waiters, value);
   value(t.awaiting);
   value(t.transfer);
-  w.u8((t.observed ? 1 : 0) | (t.cancelRequested ? 2 : 0));
+  w.u8((t.observed ? 1 : 0) | (t.cancelRequested ? 2 : 0) | (t.cancelling ? 4 : 0));
   writeBlockReason(w, t.blockedOn, value);
   w.u32(t.failureTrace.length);
   for (const f of t.failureTrace) {
@@ -458,7 +461,7 @@ function nextTaskIdOf(context: VmContext): number {
 // ---- reading (validation only: builds plain records)
 
 /** A value as read: a primitive, or a reference to object `ref`. */
-type Val = { ref: number; at: number } | null | undefined | boolean | number | string | typeof ABSENT;
+type Val = { ref: number; at: number } | null | undefined | boolean | number | string | typeof ABSENT | typeof CANCELLATION;
 
 function isRef(v: Val): v is { ref: number; at: number } {
   return typeof v === "object" && v !== null && v !== ABSENT && "ref" in v;
@@ -574,6 +577,8 @@ function readValue(r: ByteReader, what: string): Val {
       return true;
     case V.Absent:
       return ABSENT;
+    case V.Cancellation:
+      return CANCELLATION;
     case V.Int:
       return r.i32(what);
     case V.Float:
@@ -778,7 +783,7 @@ function readTask(r: ByteReader): TaskRec {
   const awaiting = readValue(r, "awaited value");
   const transfer = readValue(r, "transfer value");
   const flags = r.u8("task flags");
-  if (flags > 3) r.fail(`task flags ${flags} are out of range`, r.pos - 1);
+  if (flags > 7) r.fail(`task flags ${flags} are out of range`, r.pos - 1);
   const blockAt = r.pos;
   const blockKind = r.u8("block reason");
   let refs: Val[] = [];
@@ -1109,6 +1114,7 @@ function fillTask(task: Task, rec: TaskRec, resolve: (v: Val) => unknown): void 
   task.transfer = resolve(rec.transfer);
   task.observed = (rec.flags & 1) !== 0;
   task.cancelRequested = (rec.flags & 2) !== 0;
+  task.cancelling = (rec.flags & 4) !== 0;
   task.blockedOn = blockReason(rec.block, resolve);
   task.failureTrace = rec.trace;
 }

@@ -16,6 +16,13 @@ export const enum TaskState {
   Cancelled = 6,
 }
 
+/**
+ * The value a cancelled Task unwinds with. Only finally handlers receive it (catch handlers are
+ * skipped), and codegen's finally handlers just keep it in a hidden local and rethrow it, so no
+ * Raya code sees it as a value. When it leaves the bottom frame the Task ends Cancelled.
+ */
+export const CANCELLATION: { readonly cancellation: true } = Object.freeze({ cancellation: true });
+
 const STATE_NAMES = ["ready", "running", "blocked", "sleeping", "done", "failed", "cancelled"];
 
 export class Task {
@@ -41,6 +48,8 @@ export class Task {
   /** A Task awaited this one (or will be told of its failure): its failure is not reported as uncaught. */
   observed = false;
   cancelRequested = false;
+  /** The Task was cancelled and is unwinding through its finally blocks (see CANCELLATION). */
+  cancelling = false;
   /** A Task this one just started, which the scheduler runs before resuming this one. */
   spawned: Task | null = null;
   /** A value handed over by AWAIT (the awaited result) without allocating. */

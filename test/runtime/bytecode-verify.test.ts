@@ -253,6 +253,13 @@ describe("bytecode verifier", () => {
       rejects(withHandler({ startPc: 2, endPc: 5, handlerPc: 6, stackDepth: 1 }), "function 0 'main' handler 0: handler pc 6 is not the start of an instruction");
       rejects(withHandler({ startPc: 2, endPc: 5, handlerPc: 3, stackDepth: 1 }), "function 0 'main' handler 0: handler pc 3 is not the start of an instruction");
     });
+    it("accepts a finally handler that stores the thrown value, and rejects one that does not", () => {
+      const p = mainOnly([[Op.PUSH_INT, 1], [Op.THROW], [Op.STORE_LOCAL, 0], [Op.PUSH_NULL], [Op.RETURN]], {}, { maxStack: 2 });
+      p.functions[0].handlers = [{ startPc: 0, endPc: 3, handlerPc: 3, stackDepth: 0, isFinally: true }];
+      verifyProgram(p);
+      rejects(withHandler({ startPc: 2, endPc: 5, handlerPc: 5, stackDepth: 1, isFinally: true }),
+        "function 0 'main' handler 0: a finally handler must start by storing the thrown value (STORE_LOCAL)");
+    });
     it("rejects a stack depth that leaves no room for the thrown value", () => {
       rejects(withHandler({ startPc: 2, endPc: 5, handlerPc: 5, stackDepth: 2 }, 2),
         "function 0 'main' handler 0: stack depth 2 plus the thrown value exceeds maxStack 2");

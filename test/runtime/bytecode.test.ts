@@ -81,6 +81,18 @@ describe("bytecode encode/decode", () => {
       assert.deepStrictEqual(decodeProgram(encodeProgram(program)), program);
     });
 
+    it("keeps which handlers are finally handlers (bit 31 of the stackDepth word)", () => {
+      const program = makeProgram(assemble([[Op.PUSH_INT, 1], [Op.THROW], [Op.STORE_LOCAL, 0], [Op.PUSH_NULL], [Op.RETURN]]));
+      program.functions[0].handlers = [
+        { startPc: 0, endPc: 3, handlerPc: 3, stackDepth: 0 },
+        { startPc: 0, endPc: 3, handlerPc: 3, stackDepth: 0, isFinally: true },
+      ];
+      const decoded = decodeProgram(encodeProgram(program));
+      assert.deepStrictEqual(decoded.functions[0].handlers, program.functions[0].handlers);
+      program.functions[0].handlers = [{ startPc: 0, endPc: 3, handlerPc: 3, stackDepth: 0x80000000 }];
+      assert.throws(() => encodeProgram(program), /handler stackDepth/);
+    });
+
     it("keeps lone surrogates, NUL, BOM and astral characters in strings", () => {
       const strings = ["\uD800", "\uDFFF", "a\uD83D", "\uDE00b", "😀", "\u0000", "\uFEFF", "\u07FF\u0800\uFFFF", "x".repeat(20000)];
       const program = makeProgram(assemble([[Op.PUSH_NULL], [Op.RETURN]]), {

@@ -265,6 +265,29 @@ console.log(order.join(" "), got, ch.length);
 got;
 `;
 
+const CANCELLED = `
+const m = new Mutex();
+const log: string[] = [];
+async function holder(): Promise<void> {
+  m.lock();
+  try {
+    try { sleep(1000); } catch (e) { log.push("caught"); }
+  } finally {
+    sleep(0);
+    log.push("cleanup");
+    m.unlock();
+  }
+}
+const h = holder();
+h.cancel();
+m.lock();
+log.push("main got the lock");
+m.unlock();
+try { await h; } catch (e) { log.push(e instanceof Error ? e.message : "?"); }
+console.log(log.join(", "));
+log.length;
+`;
+
 const UNCAUGHT = `
 function boom(n: number): number {
   if (n > 3) throw new RangeError("too deep at " + n);
@@ -312,8 +335,11 @@ describe("snapshots", function () {
     it("tasks blocked on a Mutex and a Channel, at every instruction", async () => {
       await checkEveryStep(SYNC);
     });
+    it("a cancelled task running its finally blocks, at every instruction", async () => {
+      await checkEveryStep(CANCELLED);
+    });
     it("the uninterrupted driver agrees with runProgram", async () => {
-      for (const source of [CLOSURES, CLASSES, COLLECTIONS, EXCEPTIONS, TASKS, SYNC]) {
+      for (const source of [CLOSURES, CLASSES, COLLECTIONS, EXCEPTIONS, TASKS, SYNC, CANCELLED]) {
         const program = build(source);
         const run = await runProgram(program);
         assert.deepEqual(await uninterrupted(program), { result: run.value, output: run.output });

@@ -216,6 +216,146 @@ describe("tasks: cancellation", () => {
   });
 });
 
+describe("tasks: cancellation runs finally blocks", () => {
+  it("releases a mutex held in try/finally, so a waiter proceeds", async () => {
+    const lines = await output(`
+      const m = new Mutex();
+      async function holder(): Promise<void> {
+        m.lock();
+        try { sleep(1000); console.log("holder woke"); } finally { m.unlock(); console.log("released"); }
+      }
+      async function waiter(): Promise<string> { m.lock(); m.unlock(); return "waiter got the lock"; }
+      const h = holder();
+      const w = waiter();
+      h.cancel();
+      console.log(await w);
+      console.log(m.isLocked());`);
+    assert.deepEqual(lines, ["released", "waiter got the lock", "false"]);
+  });
+
+  it("does not let a catch block swallow the cancellation", async () => {
+    const lines = await output(`
+      const ch = new Channel<int>();
+      async function worker(): Promise<void> {
+        try {
+          try { ch.receive(); } catch (e) { console.log("inner catch"); }
+          console.log("after inner try");
+        } catch (e) {
+          console.log("outer catch");
+        } finally {
+          console.log("finally");
+        }
+        console.log("after everything");
+      }
+      const t = worker();
+      t.cancel();
+      try { await t; } catch (e) { console.log(e instanceof Error ? e.message : "not an Error"); }`);
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0], "finally");
+    assert.match(lines[1], /^task worker#\d+ was cancelled$/);
+  });
+
+  it("runs nested finally blocks innermost first, across frames", async () => {
+    const lines = await output(`
+      function inner(): void {
+        try { sleep(1000); } finally { console.log("inner finally"); }
+      }
+      async function worker(): Promise<void> {
+        try {
+          try { inner(); } finally { console.log("middle finally"); }
+        } finally {
+          console.log("outer finally");
+        }
+      }
+      const t = worker();
+      t.cancel();
+      console.log("cancel requested");
+      try { await t; } catch (e) { console.log("awaited"); }`);
+    // Cancellation is cooperative: the finally blocks run when the Task is next scheduled.
+    assert.deepEqual(lines, ["cancel requested", "inner finally", "middle finally", "outer finally", "awaited"]);
+  });
+
+  it("lets a finally block suspend (lock, sleep) and still ends the task cancelled", async () => {
+    const lines = await output(`
+      const m = new Mutex();
+      async function worker(): Promise<void> {
+        try { sleep(1000); } finally {
+          m.lock();
+          sleep(2);
+          console.log("cleanup done");
+          m.unlock();
+        }
+      }
+      m.lock();
+      const t = worker();
+      t.cancel();
+      console.log("main unlocks");
+      m.unlock();
+      try { await t; } catch (e) { console.log(e instanceof Error ? e.message : "not an Error"); }
+      console.log(m.isLocked());`);
+    assert.equal(lines[0], "main unlocks");
+    assert.equal(lines[1], "cleanup done");
+    assert.match(lines[2], /^task worker#\d+ was cancelled$/);
+    assert.equal(lines[3], "false");
+  });
+
+  it("cancels a spinning task inside try/finally at a preemption point, and awaiting it throws", async () => {
+    const lines = await output(`
+      let spins = 0;
+      async function spin(): Promise<int> {
+        try { while (true) spins++; } catch (e) { console.log("caught"); } finally { console.log("spin finally"); }
+        return 1;
+      }
+      const t = spin();
+      sleep(2);
+      t.cancel();
+      try { await t; } catch (e) { console.log(e instanceof Error ? e.message : "not an Error"); }`);
+    assert.equal(lines[0], "spin finally");
+    assert.match(lines[1], /^task spin#\d+ was cancelled$/);
+    assert.equal(lines.length, 2);
+  });
+
+  it("an error thrown by a finally block fails the task; a finally that returns still ends it cancelled", async () => {
+    const lines = await output(`
+      async function worker(): Promise<void> {
+        try { sleep(1000); } finally { throw new Error("cleanup failed"); }
+      }
+      async function returner(): Promise<int> {
+        try { sleep(1000); } finally { return 5; }
+      }
+      const t = worker();
+      const r = returner();
+      t.cancel();
+      r.cancel();
+      try { await t; } catch (e) { console.log(e instanceof Error ? e.message : "not an Error"); }
+      try { console.log(await r); } catch (e) { console.log(e instanceof Error ? e.message : "not an Error"); }`);
+    assert.equal(lines[0], "cleanup failed");
+    assert.match(lines[1], /^task returner#\d+ was cancelled$/);
+  });
+
+  it("a task cancelling itself unwinds at its next suspension point", async () => {
+    const lines = await output(`
+      const me: Task<void>[] = [];
+      async function worker(): Promise<void> {
+        try {
+          sleep(1);
+          me[0].cancel();
+          console.log("still running until it suspends");
+          sleep(1);
+          console.log("never printed");
+        } finally {
+          console.log("finally");
+        }
+      }
+      me.push(worker());
+      sleep(10);
+      try { await me[0]; } catch (e) { console.log(e instanceof Error ? e.message : "not an Error"); }`);
+    assert.equal(lines.length, 3);
+    assert.deepEqual(lines.slice(0, 2), ["still running until it suspends", "finally"]);
+    assert.match(lines[2], /^task worker#\d+ was cancelled$/);
+  });
+});
+
 describe("tasks: failures", () => {
   it("reports a failed task nobody awaits as uncaught, naming it", async () => {
     const errors: string[] = [];

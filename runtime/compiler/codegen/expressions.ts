@@ -615,26 +615,44 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
   protected call(e: A.CallExpr, end: Label | null, spawn: boolean): void {
     const callee = e.callee;
     const spread = this.hasSpread(e.args);
-    if (spawn && spread) throw unsupported(e, "spread arguments in an `async` call");
     if (callee.kind === "Super") {
       if (spawn) throw unsupported(e, "`async super(...)`");
-      if (spread) throw unsupported(e, "spread arguments in super(...)");
       this.loadSuperClass();
       this.loadThis(e);
-      this.pushArgs(e.args);
-      this.at(e);
-      this.em.emit(Op.SUPER_CALL, e.args.length);
+      if (spread) {
+        this.arrayFrom(e.args);
+        this.at(e);
+        this.em.emit(Op.SUPER_CALL_SPREAD);
+      } else {
+        this.pushArgs(e.args);
+        this.at(e);
+        this.em.emit(Op.SUPER_CALL, e.args.length);
+      }
       if (this.afterSuperCall) this.afterSuperCall();
       this.em.emit(Op.PUSH_NULL);
       return;
     }
     if (callee.kind === "Member" && !e.optional && callee.object.kind === "Super") {
-      if (spawn || spread) throw unsupported(e, "spread or `async` on a super method call");
       this.loadSuperClass();
       this.loadThis(e);
-      this.pushArgs(e.args);
+      if (!spawn && !spread) {
+        this.pushArgs(e.args);
+        this.at(e);
+        this.em.emit(Op.SUPER_METHOD, this.program.string(callee.name), e.args.length);
+        return;
+      }
+      // The parent's method bound to `this`, then an ordinary spread call or Task start.
       this.at(e);
-      this.em.emit(Op.SUPER_METHOD, this.program.string(callee.name), e.args.length);
+      this.em.emit(Op.SUPER_GET, this.program.string(callee.name));
+      if (spread) {
+        this.arrayFrom(e.args);
+        this.at(e);
+        this.em.emit(spawn ? Op.SPAWN_SPREAD : Op.CALL_SPREAD);
+      } else {
+        this.pushArgs(e.args);
+        this.at(e);
+        this.em.emit(Op.SPAWN, e.args.length);
+      }
       return;
     }
     if (callee.kind === "Member" && !e.optional && !this.namespaceMember(callee)) {
@@ -645,7 +663,7 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
       if (spread) {
         this.arrayFrom(e.args);
         this.at(e);
-        this.em.emit(Op.CALL_METHOD_SPREAD, name);
+        this.em.emit(spawn ? Op.SPAWN_METHOD_SPREAD : Op.CALL_METHOD_SPREAD, name);
       } else {
         this.pushArgs(e.args);
         this.at(e);
@@ -658,7 +676,7 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
     if (spread) {
       this.arrayFrom(e.args);
       this.at(e);
-      this.em.emit(Op.CALL_SPREAD);
+      this.em.emit(spawn ? Op.SPAWN_SPREAD : Op.CALL_SPREAD);
     } else {
       this.pushArgs(e.args);
       this.at(e);

@@ -10,7 +10,6 @@ import { Scope, type Binding, type LocalBinding } from "./bindings";
 import { ExpressionCompiler } from "./expressions";
 import {
   isPattern,
-  unsupported,
   type ClassContext,
   type FunctionSpec,
   type JumpTarget,
@@ -190,9 +189,6 @@ export class FunctionCompiler extends ExpressionCompiler {
     let synthesizedForward = false;
     if (!ctor && decl.extends) {
       params = this.constructorParamsOf(decl, this.scope);
-      if (params.some((p) => p.rest)) {
-        throw unsupported(decl, `class '${decl.name}': an implicit constructor forwarding to a rest parameter`);
-      }
       synthesizedForward = true;
       // Forwarded as plain slots: a missing argument stays ABSENT and the parent's prologue defaults it.
       params = params.map((p, i) => ({ ...p, pattern: { ...p.pattern, kind: "IdentifierPattern", name: `$arg${i}` } as A.IdentifierPattern, default: null, optional: false, accessibility: null, readonly: false }));
@@ -213,8 +209,19 @@ export class FunctionCompiler extends ExpressionCompiler {
       if (synthesizedForward) {
         fc.loadSuperClass();
         fc.em.emit(Op.LOAD_LOCAL, 0);
-        for (let i = 1; i <= params.length; i++) fc.em.emit(Op.LOAD_LOCAL, i);
-        fc.em.emit(Op.SUPER_CALL, params.length);
+        const rest = params.length > 0 && params[params.length - 1].rest;
+        if (rest) {
+          // The parent's rest parameter gets back exactly the arguments this one collected:
+          // the fixed ones then the rest array's elements, passed with SUPER_CALL_SPREAD.
+          for (let i = 1; i < params.length; i++) fc.em.emit(Op.LOAD_LOCAL, i);
+          fc.em.emit(Op.NEW_ARRAY, params.length - 1);
+          fc.em.emit(Op.LOAD_LOCAL, params.length);
+          fc.em.emit(Op.ARRAY_SPREAD);
+          fc.em.emit(Op.SUPER_CALL_SPREAD);
+        } else {
+          for (let i = 1; i <= params.length; i++) fc.em.emit(Op.LOAD_LOCAL, i);
+          fc.em.emit(Op.SUPER_CALL, params.length);
+        }
         initialiseFields(fc);
       } else if (decl.extends) {
         fc.afterSuperCall = () => initialiseFields(fc);
@@ -616,7 +623,7 @@ export class FunctionCompiler extends ExpressionCompiler {
     if (s.catchBody) {
       const catchLabel = new Label();
       this.em.placeHandler(catchLabel, depth);
-      this.addHandlers(tryRegion, catchLabel.pc, depth);
+      this.addHandlers(tryRegion, catchLabel.pc, depth, false);
       const catchRegion = this.openRegion(s.finallyBody);
       const saved = this.enterScope();
       if (s.catchParam) {
@@ -637,7 +644,10 @@ export class FunctionCompiler extends ExpressionCompiler {
     if (s.finallyBody) {
       const finallyLabel = new Label();
       this.em.placeHandler(finallyLabel, depth);
-      this.addHandlers(finallyProtects, finallyLabel.pc, depth);
+      this.addHandlers(finallyProtects, finallyLabel.pc, depth, true);
+      // The try block too (after its catch entries, which therefore win for ordinary throws):
+      // a cancellation skips catch handlers and must still find this finally.
+      if (finallyProtects !== tryRegion) this.addHandlers(tryRegion, finallyLabel.pc, depth, true);
       const thrown = this.allocTemp();
       this.em.emit(Op.STORE_LOCAL, thrown);
       this.statementsInNewScope(s.finallyBody.body);
@@ -661,8 +671,13 @@ export class FunctionCompiler extends ExpressionCompiler {
     this.tryStack.pop();
   }
 
-  private addHandlers(region: TryRegion, handlerPc: number, stackDepth: number): void {
-    for (const [startPc, endPc] of region.ranges) this.em.handlers.push({ startPc, endPc, handlerPc, stackDepth });
+  /** `isFinally`: the handler runs a finally block and rethrows (cancellation unwinds through
+   *  these only); otherwise it is a catch handler. */
+  private addHandlers(region: TryRegion, handlerPc: number, stackDepth: number, isFinally: boolean): void {
+    for (const [startPc, endPc] of region.ranges) {
+      // Catch handlers leave the field absent (the decoder reads them back the same way).
+      this.em.handlers.push(isFinally ? { startPc, endPc, handlerPc, stackDepth, isFinally } : { startPc, endPc, handlerPc, stackDepth });
+    }
   }
 }
 
