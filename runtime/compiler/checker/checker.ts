@@ -12,6 +12,7 @@ import type { Diagnostic } from "../diagnostics";
 import type { ModuleGraph } from "../modules";
 import { Inference, Relations, paramTypeAt } from "./relations";
 import { LIB_FILENAME } from "./lib";
+import { hasOptionalLink } from "../ast-utils";
 import {
   type FunctionContext,
   type TypeSymbol,
@@ -1921,7 +1922,12 @@ export class Checker {
       case "AsyncCall": {
         const t = this.checkExpr(e.call);
         if (t.kind === "error") return errorType;
-        return this.rel.taskResult(t) ? t : this.rel.taskOf(t);
+        if (!hasOptionalLink(e.call)) return this.rel.taskResult(t) ? t : this.rel.taskOf(t);
+        // `async a?.m()` starts no Task when a link is null: the whole expression is null then.
+        // The call's own null (from the short-circuit) stays in the Task's result type unless the
+        // call already yields a Task: over-approximate, but sound.
+        const started = removeNull(t);
+        return union([this.rel.taskResult(started) ? started : this.rel.taskOf(t), nullType]);
       }
       case "New":
         return this.checkNew(e, ctx);

@@ -616,7 +616,10 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
     const callee = e.callee;
     const spread = this.hasSpread(e.args);
     if (callee.kind === "Super") {
-      if (spawn) throw unsupported(e, "`async super(...)`");
+      if (spawn) {
+        // A constructor must finish initialising `this` before the constructor goes on.
+        throw new CodegenError("`async` cannot run a super(...) constructor call in a new Task", { file: e.file, line: e.line, column: e.col });
+      }
       this.loadSuperClass();
       this.loadThis(e);
       if (spread) {
@@ -684,9 +687,15 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
     }
   }
 
+  /** `async f(x)`; on an optional chain (`async a?.m()`) a null link short-circuits before any Task starts. */
   protected asyncCall(e: A.AsyncCallExpr): void {
-    if (hasOptionalLink(e.call)) throw unsupported(e, "`async` on an optional call chain");
-    this.call(e.call, null, true);
+    if (!hasOptionalLink(e.call)) {
+      this.call(e.call, null, true);
+      return;
+    }
+    const end = new Label();
+    this.call(e.call, end, true);
+    this.em.place(end);
   }
 
   protected newExpr(e: A.NewExpr): void {

@@ -313,17 +313,4 @@ export function unparen(e: A.Expr): A.Expr {
   return e;
 }
 
-/** Whether a chain (following object/callee links, not crossing parentheses) has a `?.` link. */
-export function hasOptionalLink(e: A.Expr): boolean {
-  for (;;) {
-    if (e.kind === "Member" || e.kind === "Index") {
-      if (e.optional) return true;
-      e = e.object;
-    } else if (e.kind === "Call") {
-      if (e.optional) return true;
-      e = e.callee;
-    } else {
-      return false;
-    }
-  }
-}
+export { hasOptionalLink } from "../ast-utils";
