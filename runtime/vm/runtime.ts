@@ -3,8 +3,9 @@
 // through runtime/index.ts; docs/inner-vm.md describes the semantics.
 //
 // Values never cross a context boundary by reference: entry arguments, results and capability
-// arguments/returns are deep-copied by toHost/fromHost below, which accept only JSON-like data
-// (see "Marshalling" in docs/inner-vm.md).
+// arguments/returns go through marshal.ts (docs/marshalling.md): data is deep-copied with its
+// graph shape (cycles included) kept; functions, class instances and Tasks cross only as
+// opaque ForeignHandles that unwrap in their own context alone.
 import { EventEmitter } from "node:events";
 import type { Program } from "../bytecode/module";
 import { verifyProgram } from "../bytecode/verify";
@@ -20,7 +21,10 @@ import { createMainTask, uncaughtError } from "./run";
 import { Scheduler } from "./scheduler";
 import { Op, OPERAND_COUNT } from "../bytecode/opcodes";
 import { Task, TaskState } from "./task";
-import { ABSENT, Closure, NativeFunction, RClass, RObject, type NativeImpl } from "./value";
+import { ABSENT, Closure, NativeFunction, type NativeImpl } from "./value";
+import { fromHost, MarshalError, toHost } from "./marshal";
+import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
+import { decodeProgram } from "../bytecode/decode";
 
 export type VmErrorKind =
   | "HeapLimitExceeded"
@@ -106,6 +110,8 @@ export interface RuntimeEvents {
 export type Capability = (...args: unknown[]) => unknown;
 
 const UNLIMITED = Number.POSITIVE_INFINITY;
+/** createMainTask's Task (module init) is always the context's first. */
+const MAIN_TASK_ID = 1;
 
 /** A Task started by the host (an entry, a spawn or the module init). */
 export class TaskHandle {
@@ -176,6 +182,7 @@ export class ContextHandle implements ContextOwner {
   private descendantSteps = 0;
   private readonly outputLines: string[] = [];
   private readonly errorLines: string[] = [];
+  private restored: TaskHandle[] = [];
 
   constructor(
     private readonly runtime: Runtime,
@@ -302,6 +309,78 @@ export class ContextHandle implements ContextOwner {
   /** The same as runEntry: the Task runs concurrently with everything else in the runtime. */
   spawn(name: string, args: unknown[] = []): TaskHandle {
     return this.runEntry(name, args);
+  }
+
+  /**
+   * The context's whole state as bytes (docs/snapshots.md): program, heap, every Task where it
+   * stands, sleeping Tasks' remaining time, output so far. Restore it with Runtime.restoreContext.
+   * A Task's frames are only consistent between slices, so this refuses (VmError RuntimeError)
+   * while a Task of the context is running, which is when a capability of this context calls
+   * it; it also refuses while entries wait for module init (they are host requests, not yet
+   * Tasks, and would be lost). Capabilities are not in the bytes: they are re-granted by name.
+   */
+  snapshot(): Uint8Array {
+    this.assertAlive();
+    const context = this.context;
+    if (context === null) throw new VmError("RuntimeError", `context '${this.name}' has no program to snapshot`, this.id);
+    const running = context.currentTask ?? [...context.tasks].find((task) => task.state === TaskState.Running);
+    if (running !== undefined) {
+      throw new VmError("RuntimeError", `cannot snapshot context '${this.name}' while its task ${running.label} is running; snapshot between slices`, this.id);
+    }
+    if (this.pending.length > 0) {
+      throw new VmError("RuntimeError", `cannot snapshot context '${this.name}' while ${this.pending.length} entries wait for module init`, this.id);
+    }
+    try {
+      return snapshotContext(context);
+    } catch (error) {
+      throw new VmError("RuntimeError", `cannot snapshot context '${this.name}': ${error instanceof Error ? error.message : String(error)}`, this.id);
+    }
+  }
+
+  /**
+   * Rebuilds this (fresh, empty) context from snapshot bytes on the runtime's scheduler: its
+   * Ready Tasks are queued and sleeping ones re-armed, so pending work continues. Bad bytes
+   * (InvalidSnapshot) and a capability the program imports but this context was not granted
+   * (CapabilityNotFound) are refused before anything is built or queued. Returns handles for the
+   * restored Tasks a host was watching (restoredTasks).
+   */
+  restoreFrom(bytes: Uint8Array): void {
+    this.assertAlive();
+    if (this.context !== null) throw new VmError("InvalidSnapshot", `context '${this.name}' already has a program; restore into a new context`, this.id);
+    // Checked before restoreContext, which queues the restored Tasks as it builds them.
+    const program = snapshotProgram(bytes);
+    const missing = program === null ? undefined : capabilityNames(program).find((name) => !this.capabilities.has(name));
+    if (missing !== undefined) {
+      throw new VmError("CapabilityNotFound", `capability '${missing}' is imported by the snapshot's program but not granted to context '${this.name}'`, this.id);
+    }
+    let context: VmContext;
+    try {
+      context = restoreContext(bytes, this.runtime.scheduler, { onOutput: (line) => this.outputLines.push(line) });
+    } catch (error) {
+      if (error instanceof InvalidSnapshotError) throw new VmError("InvalidSnapshot", error.message, this.id);
+      throw error;
+    }
+    // Nothing has run yet: the scheduler starts its next round from setImmediate.
+    context.owner = this;
+    context.weight = this.limits.weight;
+    context.onError = (line) => this.errorLines.push(line);
+    this.context = context;
+    this.outputLines.push(...context.output);
+    const watched = this.restored;
+    for (const task of context.tasks) {
+      if (task.finished || (!task.observed && task.id !== MAIN_TASK_ID)) continue;
+      const handle = new TaskHandle(this);
+      this.bind(handle, task);
+      watched.push(handle);
+      if (task.id === MAIN_TASK_ID) this.initHandle = handle;
+    }
+    this.stateValue = this.initHandle === null ? "ready" : "initializing";
+  }
+
+  /** Handles for the Tasks of a restored context that a host was watching (entries, and module
+   *  init when it had not finished), in creation order; empty for a context not restored. */
+  get restoredTasks(): readonly TaskHandle[] {
+    return this.restored;
   }
 
   stats(): ContextStats {
@@ -528,14 +607,26 @@ export class ContextHandle implements ContextOwner {
     return value instanceof Closure ? value : null;
   }
 
-  /** A value of this context copied out to the host. */
+  /** A value of this context copied out to the host (`what` names it in a MarshalError). */
   private copyOut(value: unknown, what: string): unknown {
-    return toHost(value, what, this.id);
+    return this.marshal(() => toHost(value, this.context as VmContext), what);
   }
 
   /** A host value copied into this context. */
   private copyIn(value: unknown, what: string): unknown {
-    return fromHost(value, what, this.id);
+    return this.marshal(() => fromHost(value, this.context as VmContext), what);
+  }
+
+  /** Runs a conversion; its MarshalError becomes a VmError naming what was copied and where. */
+  private marshal(convert: () => unknown, what: string): unknown {
+    try {
+      return convert();
+    } catch (error) {
+      if (error instanceof MarshalError) {
+        throw new VmError("MarshalError", `${what} cannot cross the context boundary at ${error.path}: ${error.message}`, this.id);
+      }
+      throw error;
+    }
   }
 }
 
@@ -567,89 +658,26 @@ export function capabilityNames(program: Program): string[] {
   return [...names];
 }
 
-// ---- marshalling (deep copies; only JSON-like data crosses, see docs/inner-vm.md)
-
-/** A Raya value as plain JavaScript: arrays, objects (from Maps with string keys and object
- *  literals), arrays (from Sets). Functions, class instances, Tasks and cycles are refused. */
-export function toHost(value: unknown, what: string, contextId: number): unknown {
-  return copyOutValue(value, what, contextId, new Set());
+export interface RestoreContextOptions {
+  name?: string;
+  /** Re-granted capabilities, by the names the program imports them under. */
+  capabilities?: Record<string, Capability>;
 }
 
-function copyOutValue(value: unknown, what: string, contextId: number, path: Set<unknown>): unknown {
-  switch (typeof value) {
-    case "string":
-    case "number":
-    case "boolean":
-      return value;
-  }
-  if (value === null || value === ABSENT || value === undefined) return null;
-  if (path.has(value)) throw new VmError("MarshalError", `${what} contains a cycle, which cannot be copied between contexts`, contextId);
-  const refuse = (kind: string): never => {
-    throw new VmError("MarshalError", `${what} contains ${kind}, which cannot be copied between contexts`, contextId);
-  };
-  path.add(value);
+/**
+ * The program embedded in snapshot bytes (header: 8-byte magic, u32 version, u32 length, the
+ * .rbc bytes; docs/snapshots.md), read ahead of restoreContext so that missing capabilities
+ * are found before anything is queued. Null when it cannot be read: restoreContext then
+ * reports the problem precisely.
+ */
+function snapshotProgram(bytes: Uint8Array): Program | null {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 16) return null;
+  const length = new DataView(bytes.buffer, bytes.byteOffset + 12, 4).getUint32(0, true);
+  if (16 + length > bytes.length) return null;
   try {
-    if (Array.isArray(value)) return value.map((item) => copyOutValue(item, what, contextId, path));
-    if (value instanceof Set) return Array.from(value, (item) => copyOutValue(item, what, contextId, path));
-    if (value instanceof Map) {
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of value) {
-        if (typeof k !== "string") refuse("a Map with a non-string key");
-        defineKey(out, k as string, copyOutValue(v, what, contextId, path));
-      }
-      return out;
-    }
-    if (value instanceof RObject && !(value.layout instanceof RClass)) {
-      const out: Record<string, unknown> = {};
-      value.layout.fieldNames.forEach((field, i) => defineKey(out, field, copyOutValue(value.fields[i], what, contextId, path)));
-      return out;
-    }
-    if (value instanceof RObject) return refuse(`an instance of class ${value.layout.name}`);
-    if (value instanceof Task) return refuse("a Task");
-    return refuse("a function");
-  } finally {
-    path.delete(value);
-  }
-}
-
-/** Sets an own property even for a key such as "__proto__". */
-function defineKey(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-/** A host value as a Raya value: arrays stay arrays, plain objects become Map<string, V>
- *  (what `JsonValue` describes), undefined becomes null. */
-export function fromHost(value: unknown, what: string, contextId: number): unknown {
-  return copyInValue(value, what, contextId, new Set());
-}
-
-function copyInValue(value: unknown, what: string, contextId: number, path: Set<unknown>): unknown {
-  switch (typeof value) {
-    case "string":
-    case "number":
-    case "boolean":
-      return value;
-    case "undefined":
-      return null;
-    case "object":
-      break;
-    default:
-      throw new VmError("MarshalError", `${what} is a ${typeof value}, which cannot be copied into a context`, contextId);
-  }
-  if (value === null) return null;
-  if (path.has(value)) throw new VmError("MarshalError", `${what} contains a cycle, which cannot be copied into a context`, contextId);
-  path.add(value);
-  try {
-    if (Array.isArray(value)) return value.map((item) => copyInValue(item, what, contextId, path));
-    const proto = Object.getPrototypeOf(value) as unknown;
-    if (proto !== Object.prototype && proto !== null) {
-      throw new VmError("MarshalError", `${what} is not plain data (an instance of ${(value as object).constructor?.name ?? "?"})`, contextId);
-    }
-    const map = new Map<string, unknown>();
-    for (const [k, v] of Object.entries(value)) map.set(k, copyInValue(v, what, contextId, path));
-    return map;
-  } finally {
-    path.delete(value);
+    return decodeProgram(bytes.subarray(16, 16 + length));
+  } catch {
+    return null;
   }
 }
 
@@ -678,6 +706,24 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   context(id: number): ContextHandle | null {
     return this.registry.get(id) ?? null;
+  }
+
+  /**
+   * A new context rebuilt from `bytes` (ContextHandle.snapshot, docs/snapshots.md) on this
+   * runtime's scheduler; its pending work continues. Every capability the snapshot's program
+   * imports must be granted again here by name (else CapabilityNotFound naming it); corrupt
+   * bytes throw VmError InvalidSnapshot with the problem. Either failure leaves the runtime
+   * unchanged. `restoredTasks` of the result holds handles for the Tasks that were being
+   * watched by a host handle (entries) and for module init if it had not finished.
+   */
+  restoreContext(bytes: Uint8Array, options: RestoreContextOptions = {}): ContextHandle {
+    const handle = new ContextHandle(this, this.nextContextId, options.name ?? "restored", null, { name: options.name ?? "restored" });
+    for (const [name, fn] of Object.entries(options.capabilities ?? {})) handle.registerCapability(name, fn);
+    handle.restoreFrom(bytes);
+    this.nextContextId++;
+    this.registry.set(handle.id, handle);
+    this.emit("contextCreated", { id: handle.id, name: handle.name, parent: null });
+    return handle;
   }
 
   /** Called by a ContextHandle when it exits. */

@@ -1,7 +1,9 @@
 // The multi-context Runtime (runtime/vm/runtime.ts, docs/inner-vm.md): loading, entries,
-// capabilities, marshalling, limits, termination, events, nesting, isolation and fairness.
+// capabilities, marshalling and foreign handles, limits, termination, events, nesting, isolation,
+// fairness and snapshots.
 import { strict as assert } from "node:assert";
 import { compile, Runtime, VmError, type ContextHandle, type TaskHandle } from "../../runtime/index";
+import { isForeignHandle } from "../../runtime/vm/marshal";
 
 async function failure(handle: TaskHandle): Promise<VmError> {
   try {
@@ -44,23 +46,37 @@ describe("Runtime: contexts, entries and results", () => {
     assert.equal(await ctx.runEntry("get", [5]).result(), 105);
   });
 
-  it("copies arguments in (objects become Maps) and results out (Maps with string keys become objects)", async () => {
+  it("copies arguments in (plain objects become object literals) and results out (object literals become null-prototype objects)", async () => {
     const rt = new Runtime();
     const ctx = rt.createContext({ name: "copy" });
     ctx.loadSource(
-      `export function echo(v: JsonValue): JsonValue {
-         if (v instanceof Map) { v.set("seen", true); }
-         return v;
-       }
-       export function shape(): JsonValue { const s = new Set<int>(); s.add(3); return [s.size, "x", null]; }`,
+      `interface Payload { a: number[]; tag: string }
+       export function echo(v: Payload): Payload { v.a.push(3); return v; }
+       export function shape(): JsonValue { const m = new Map<string, JsonValue>(); m.set("k", [1, "x", null]); return m; }`,
       "copy.raya",
     );
-    const input = { a: [1, 2, { b: "c" }] };
-    const output = await ctx.runEntry("echo", [input]).result();
-    assert.deepEqual(output, { a: [1, 2, { b: "c" }], seen: true });
-    assert.deepEqual(input, { a: [1, 2, { b: "c" }] }, "the host's object is untouched");
-    assert.notEqual(output, input);
-    assert.deepEqual(await ctx.runEntry("shape").result(), [1, "x", null]);
+    const input = { a: [1, 2], tag: "x" };
+    const output = (await ctx.runEntry("echo", [input]).result()) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(output), null);
+    assert.deepEqual({ ...output }, { a: [1, 2, 3], tag: "x" });
+    assert.deepEqual(input, { a: [1, 2], tag: "x" }, "the host's object is untouched");
+    assert.deepEqual(await ctx.runEntry("shape").result(), new Map([["k", [1, "x", null]]]));
+  });
+
+  it("preserves cycles and shared structure in both directions", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "cycles" });
+    ctx.loadSource(
+      `export function selfHeld(v: JsonValue[]): boolean { return v[0] === v && v[1] === v[2]; }
+       export function cyc(): JsonValue[] { const a: JsonValue[] = []; a.push(a); return a; }`,
+      "cy.raya",
+    );
+    const shared = [7];
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic, shared, shared);
+    assert.equal(await ctx.runEntry("selfHeld", [cyclic]).result(), true);
+    const out = (await ctx.runEntry("cyc").result()) as unknown[];
+    assert.equal(out[0], out);
   });
 
   it("awaits an async entry's value", async () => {
@@ -111,16 +127,11 @@ describe("Runtime: contexts, entries and results", () => {
     assert.equal(ctx.state, "exited");
   });
 
-  it("reports an unknown entry, a result that cannot be copied, bad bytecode and compile errors", async () => {
+  it("reports an unknown entry, bad bytecode and compile errors", async () => {
     const rt = new Runtime();
     const ctx = rt.createContext({ name: "errors" });
-    ctx.loadSource(`class P { constructor(public x: int) {} }\nexport function p(): P { return new P(1); }\nexport function f(): () => int { return () => 1; }\nexport function cyc(): JsonValue { const a: JsonValue[] = []; a.push(a); return a; }`, "e.raya");
+    ctx.loadSource(`export function f(): int { return 1; }`, "e.raya");
     assert.equal((await failure(ctx.runEntry("missing"))).kind, "EntryNotFound");
-    const instance = await failure(ctx.runEntry("p"));
-    assert.equal(instance.kind, "MarshalError");
-    assert.match(instance.message, /instance of class P/);
-    assert.match((await failure(ctx.runEntry("f"))).message, /a function/);
-    assert.match((await failure(ctx.runEntry("cyc"))).message, /cycle/);
     assert.equal(thrown(() => ctx.loadSource("return 1;", "again.raya")).kind, "InvalidBytecode");
 
     const broken = compile("export function f(): int { return 1; }", { filename: "x.raya" });
@@ -131,15 +142,71 @@ describe("Runtime: contexts, entries and results", () => {
     assert.match(compileError.message, /ce\.raya:1:16/);
   });
 
-  it("refuses host arguments that are not plain data", async () => {
+  it("refuses host arguments that are not plain data with a MarshalError naming where", async () => {
     const rt = new Runtime();
     const ctx = rt.createContext({ name: "args" });
     ctx.loadSource(`export function id(v: JsonValue): JsonValue { return v; }`, "a.raya");
-    assert.equal((await failure(ctx.runEntry("id", [() => 1]))).kind, "MarshalError");
-    assert.equal((await failure(ctx.runEntry("id", [new Date()]))).kind, "MarshalError");
-    const cyclic: unknown[] = [];
-    cyclic.push(cyclic);
-    assert.match((await failure(ctx.runEntry("id", [cyclic]))).message, /cycle/);
+    const fn = await failure(ctx.runEntry("id", [() => 1]));
+    assert.equal(fn.kind, "MarshalError");
+    assert.match(fn.message, /^argument 1 of 'id' cannot cross the context boundary at \$: /);
+    const date = await failure(ctx.runEntry("id", [{ when: [new Date()] }]));
+    assert.equal(date.kind, "MarshalError");
+    assert.match(date.message, /at \$\.when\[0\]: a Date/);
+    assert.equal(ctx.state, "ready", "a refused argument does not end the context");
+  });
+});
+
+describe("Runtime: foreign handles", () => {
+  const SOURCE = `class P { constructor(public x: int) {} }
+export function make(): P { return new P(7); }
+export function read(p: P): int { return p.x; }
+export function adder(n: int): (x: int) => int { return (x: int): int => x + n; }
+export function apply(f: (x: int) => int, v: int): int { return f(v); }
+export function same(a: P, b: P): boolean { return a === b; }
+export async function later(): Task<int> { sleep(1); return 5; }
+export function tasks(): Task<int>[] { return [later()]; }
+export async function join(t: Task<int>): Task<int> { return await t; }
+export function keep(v: JsonValue): JsonValue { return v; }`;
+
+  it("gives the host opaque handles for class instances, functions and Tasks that unwrap back in their own context", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "owner" });
+    ctx.loadSource(SOURCE, "h.raya");
+    const instance = await ctx.runEntry("make").result();
+    assert.ok(isForeignHandle(instance));
+    assert.equal(instance.foreignKind, "object");
+    assert.equal(instance.foreignName, "P");
+    assert.deepEqual(Object.keys(instance), ["sourceLabel", "foreignKind", "foreignName"], "nothing reaches the referent");
+    assert.equal(await ctx.runEntry("read", [instance]).result(), 7);
+    assert.equal(await ctx.runEntry("same", [instance, instance]).result(), true);
+    assert.equal(await ctx.runEntry("keep", [instance]).result(), instance, "one object crosses as one handle");
+
+    const add10 = await ctx.runEntry("adder", [10]).result();
+    assert.ok(isForeignHandle(add10) && add10.foreignKind === "function");
+    assert.equal(await ctx.runEntry("apply", [add10, 5]).result(), 15);
+
+    const [task] = (await ctx.runEntry("tasks").result()) as unknown[];
+    assert.ok(isForeignHandle(task) && task.foreignKind === "task");
+    assert.equal(await ctx.runEntry("join", [task]).result(), 5);
+  });
+
+  it("keeps a handle inert in another context: it passes through unchanged and cannot be used", async () => {
+    const rt = new Runtime();
+    const owner = rt.createContext({ name: "owner" });
+    const other = rt.createContext({ name: "other" });
+    const program = compile(SOURCE, { filename: "h.raya" });
+    owner.loadProgram(program);
+    other.loadProgram(program);
+    const instance = await owner.runEntry("make").result();
+    const add10 = await owner.runEntry("adder", [10]).result();
+    assert.equal(await other.runEntry("keep", [instance]).result(), instance);
+    const read = await failure(other.runEntry("read", [instance]));
+    assert.equal(read.kind, "RuntimeError");
+    assert.match(read.message, /^TypeError/);
+    const call = await failure(other.runEntry("apply", [add10, 1]));
+    assert.match(call.message, /^TypeError/);
+    assert.equal(other.state, "ready", "misusing a handle is a catchable error, not a crash");
+    assert.equal(await owner.runEntry("read", [await other.runEntry("keep", [instance]).result()]).result(), 7, "it still unwraps at home");
   });
 });
 
@@ -148,7 +215,8 @@ describe("Runtime: capabilities", () => {
     const rt = new Runtime();
     const ctx = rt.createContext({ name: "caps" });
     const seen: unknown[][] = [];
-    const shared = { list: [1, 2] };
+    // A JsonValue object is a Map in Raya: the host passes a Map (a plain object would arrive as an object literal).
+    const shared = new Map([["list", [1, 2]]]);
     ctx.registerCapability("log", (...args) => {
       seen.push(args);
       return null;
@@ -164,9 +232,9 @@ describe("Runtime: capabilities", () => {
        }`,
       "c.raya",
     );
-    assert.deepEqual(await ctx.runEntry("run").result(), { list: null });
+    assert.deepEqual(await ctx.runEntry("run").result(), new Map([["list", null]]));
     assert.deepEqual(seen, [["hello", 1, [true]]]);
-    assert.deepEqual(shared, { list: [1, 2] }, "the inner program changed its own copy only");
+    assert.deepEqual(shared, new Map([["list", [1, 2]]]), "the inner program changed its own copy only");
   });
 
   it("refuses to load a program importing a capability that was not granted, naming it", () => {
@@ -197,7 +265,7 @@ describe("Runtime: capabilities", () => {
     const messages = (await ctx.runEntry("run").result()) as string[];
     assert.equal(messages[0], "capability 'fail' failed: disk full");
     assert.equal(messages[1], "ok");
-    assert.match(messages[2], /^MarshalError: the result of capability 'give' is not plain data/);
+    assert.match(messages[2], /^MarshalError: the result of capability 'give' cannot cross the context boundary at \$: a Date/);
   });
 });
 
@@ -449,5 +517,89 @@ describe("Runtime: isolation and fairness", () => {
     for (const handle of spinning) assert.equal((await failure(handle)).kind, "Terminated");
     assert.ok(timerDelay < 1000, `the host timer fired after ${timerDelay} ms`);
     assert.ok(workerTime < 15000, `the sibling finished after ${workerTime} ms`);
+  });
+});
+
+describe("Runtime: snapshots", () => {
+  const TICKER = `import { note } from "host:";
+export async function tick(n: int): Task<int> {
+  let total = 0;
+  for (let i = 0; i < n; i++) { sleep(2); total = total + i; console.log("tick " + i); note(i); }
+  return total;
+}`;
+
+  async function waitForOutput(ctx: ContextHandle, lines: number): Promise<void> {
+    while (ctx.output.length < lines) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+
+  it("restores a context snapshotted mid-run into the same Runtime and finishes as an uninterrupted run does", async () => {
+    const rt = new Runtime();
+    const plain = rt.createContext({ name: "plain" });
+    const plainNotes: unknown[] = [];
+    plain.registerCapability("note", (i) => plainNotes.push(i));
+    plain.loadSource(TICKER, "tick.raya");
+    const expected = await plain.runEntry("tick", [6]).result();
+
+    const original = rt.createContext({ name: "original" });
+    const notes: unknown[] = [];
+    original.registerCapability("note", (i) => notes.push(i));
+    original.loadSource(TICKER, "tick.raya");
+    const running = original.runEntry("tick", [6]);
+    await waitForOutput(original, 2);
+    const bytes = original.snapshot();
+    original.terminate();
+    assert.equal((await failure(running)).kind, "Terminated");
+    const linesAtSnapshot = JSON.parse(JSON.stringify(original.output)) as string[];
+
+    const restored = rt.restoreContext(bytes, { name: "restored", capabilities: { note: (i) => notes.push(i) } });
+    assert.notEqual(restored.id, original.id);
+    assert.equal(rt.context(restored.id), restored);
+    assert.equal(restored.restoredTasks.length, 1);
+    assert.equal(await restored.restoredTasks[0].result(), expected);
+    assert.deepEqual(restored.output, plain.output, "output so far plus what the restored run printed");
+    assert.ok(linesAtSnapshot.length >= 2 && linesAtSnapshot.length < 6);
+    assert.deepEqual(notes, plainNotes, "the re-granted capability saw the remaining calls");
+    assert.equal(await restored.runEntry("tick", [2]).result(), 1, "the restored context takes new entries");
+  });
+
+  it("refuses a snapshot while a Task of the context runs (a capability calling it inside a slice)", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "busy" });
+    const refusals: VmError[] = [];
+    ctx.registerCapability("snap", () => {
+      refusals.push(thrown(() => ctx.snapshot()));
+      return null;
+    });
+    ctx.loadSource(`import { snap } from "host:";\nexport function run(): int { snap(); return 1; }`, "busy.raya");
+    assert.equal(await ctx.runEntry("run").result(), 1);
+    assert.equal(refusals.length, 1);
+    assert.match(refusals[0].message, /while its task run#\d+ is running; snapshot between slices/);
+    assert.ok(ctx.snapshot() instanceof Uint8Array, "between slices it works");
+  });
+
+  it("rejects corrupt bytes with InvalidSnapshot and an ungranted capability with CapabilityNotFound, changing nothing", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "src" });
+    ctx.registerCapability("note", () => null);
+    ctx.loadSource(TICKER, "tick.raya");
+    assert.equal(await ctx.runEntry("tick", [1]).result(), 0);
+    const bytes = ctx.snapshot();
+    const before = rt.contexts().length;
+
+    const corrupt = bytes.slice();
+    corrupt[corrupt.length - 10] ^= 0xff;
+    const invalid = thrown(() => rt.restoreContext(corrupt, { capabilities: { note: () => null } }));
+    assert.equal(invalid.kind, "InvalidSnapshot");
+    assert.match(invalid.message, /CRC-32 does not match/);
+    assert.equal(thrown(() => rt.restoreContext(new Uint8Array([1, 2, 3]))).kind, "InvalidSnapshot");
+
+    const missing = thrown(() => rt.restoreContext(bytes));
+    assert.equal(missing.kind, "CapabilityNotFound");
+    assert.match(missing.message, /'note'/);
+    assert.equal(rt.contexts().length, before, "no context was created");
+
+    const fine = rt.restoreContext(bytes, { capabilities: { note: () => null } });
+    assert.equal(fine.state, "ready");
+    assert.equal(await fine.runEntry("tick", [3]).result(), 3);
   });
 });
