@@ -94,6 +94,8 @@ interface Step {
   /** While stepping over or out of a call, the Task runs at full speed until it reaches this
    *  temporary DEBUG_BREAK at the return address of the frame at `depth`. */
   returnBreak: { fn: FunctionInfo; pc: number; depth: number } | null;
+  /** What the stop at the step's end reports ("entry" for stop-on-entry); "step" otherwise. */
+  stopReason?: StopReason;
 }
 
 interface ThreadState {
@@ -204,7 +206,7 @@ class DebugContext implements DebugHooks {
         }
         const reason = this.breakpointDecision(task);
         if (reason !== null || (state.step !== null && this.stepComplete(task, state.step))) {
-          this.stop(task, reason ?? "step");
+          this.stop(task, reason ?? state.step?.stopReason ?? "step");
           return RunStatus.Preempted;
         }
         continue;
@@ -219,7 +221,7 @@ class DebugContext implements DebugHooks {
       const step = state.step;
       if (step !== null && step.returnBreak === null) {
         if (this.stepComplete(task, step)) {
-          this.stop(task, "step");
+          this.stop(task, step.stopReason ?? "step");
           return RunStatus.Preempted;
         }
         // Over a call (or out of this frame): run at full speed to the return address.
@@ -366,6 +368,12 @@ class DebugContext implements DebugHooks {
     this.context.scheduler.release(this.context);
   }
 
+  /** Runs `task` (not yet started) in single steps until it reaches a line of user code. */
+  stepInto(task: Task, reason: StopReason): void {
+    const fn = task.frameClosure[task.fp].proto;
+    this.state(task).step = { kind: "in", depth: task.fp, fn, line: fn.positionAt(task.framePc[task.fp]).line, returnBreak: null, stopReason: reason };
+  }
+
   resume(): void {
     this.clearSteps();
     this.exempt.clear();
@@ -470,7 +478,9 @@ export class Debugger {
     const debug = this.contexts.find((d) => d.id === contextId);
     if (debug === undefined) throw new Error(`unknown context ${contextId}`);
     const main = createMainTask(debug.context);
-    if (stopOnEntry) debug.stop(main, "entry");
+    // Stop on entry at the first line of user code, not inside the generated <entry> function:
+    // step in from the entry's first instruction, which passes over the prelude's initialiser.
+    if (stopOnEntry) debug.stepInto(main, "entry");
     const settle = (task: Task): void => {
       if (task.state === TaskState.Failed) this.reportUncaught(uncaughtError(debug.context, task));
       this.listener.exited(task.state === TaskState.Done ? 0 : 2);

@@ -472,6 +472,10 @@ describe("debug adapter (DAP)", function () {
     await launchWith("hello.raya", async () => undefined, { stopOnEntry: true });
     const event = await stop;
     assert.equal(event.body.reason, "entry");
+    // At the first line of user code, not in the generated <entry> or the prelude.
+    const frame = await topFrame(event.body.threadId);
+    assert.notEqual(frame.name, "<entry>");
+    assert.match(frame.source?.path ?? "", /hello\.raya$/);
     const output = dc.assertOutput("stdout", "hello");
     await dc.continueRequest({ threadId: event.body.threadId });
     await output;
