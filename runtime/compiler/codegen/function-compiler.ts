@@ -110,6 +110,7 @@ export class FunctionCompiler extends ExpressionCompiler {
     }
     for (const s of stmts) {
       if (s.kind === "FunctionDecl" && s.body && !s.declared) {
+        this.at(s); // hoisting runs first: map it to the declaration, not to the block's first line
         this.em.emit(Op.CLOSURE, this.childFunction(s.name, s, s, s.params, s.body, s.async, "function"));
         this.store(this.resolve(s.name), s);
       }
