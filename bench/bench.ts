@@ -6,19 +6,9 @@ import { compile, run } from "../runtime";
 import { runTaskBenchmarks } from "./tasks";
 import { benchMarshal } from "./marshal";
 import { ENGINE_WORKLOADS, type Workload } from "./workloads";
+import { medianMs } from "./timing";
 
 const REPETITIONS = 7;
-
-async function medianMs(action: () => unknown | Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < REPETITIONS; i++) {
-    const start = process.hrtime.bigint();
-    await action();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 interface Row {
   name: string;
@@ -34,8 +24,8 @@ async function measureWorkload(workload: Workload, quickJs: QuickJSWASMModule): 
   if (rayaResult !== expected) {
     throw new Error(`${workload.name}: Raya computed ${String(rayaResult)}, JavaScript ${String(expected)}`);
   }
-  const rayaMs = await medianMs(() => run(program));
-  const quickJsMs = await medianMs(() => {
+  const rayaMs = await medianMs(REPETITIONS, () => run(program));
+  const quickJsMs = await medianMs(REPETITIONS, () => {
     const context = quickJs.newContext();
     try {
       context.unwrapResult(context.evalCode(workload.js)).dispose();
@@ -43,7 +33,7 @@ async function measureWorkload(workload: Workload, quickJs: QuickJSWASMModule): 
       context.dispose();
     }
   });
-  const nodeVmMs = await medianMs(() => nodeVm.runInNewContext(workload.js));
+  const nodeVmMs = await medianMs(REPETITIONS, () => nodeVm.runInNewContext(workload.js));
   return { name: workload.name, rayaMs, quickJsMs, nodeVmMs };
 }
 

@@ -5,6 +5,7 @@ import { compile } from "../runtime/compiler/compile";
 import { VmContext } from "../runtime/vm/context";
 import { fromHost, marshalInAndOut } from "../runtime/vm/marshal";
 import { Scheduler } from "../runtime/vm/scheduler";
+import { medianMs } from "./timing";
 
 const RECORDS = 10_000;
 const REPETITIONS = 7;
@@ -20,17 +21,6 @@ function makeRecords(): HostRecord[] {
   return Array.from({ length: RECORDS }, (_, i) => ({ id: i, name: `user-${i}`, tags: ["alpha", `group-${i % 10}`], score: i * 0.75 }));
 }
 
-function medianMs(action: () => unknown): number {
-  const times: number[] = [];
-  for (let i = 0; i < REPETITIONS; i++) {
-    const start = process.hrtime.bigint();
-    action();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
-
 export async function benchMarshal(): Promise<{ rayaMs: number; structuredCloneMs: number }> {
   const program = compile("return 0;", { filename: "bench-marshal.raya" });
   const outer = new VmContext(program, new Scheduler());
@@ -40,7 +30,7 @@ export async function benchMarshal(): Promise<{ rayaMs: number; structuredCloneM
   // One untimed round each, so both sides are measured warm.
   marshalInAndOut(rayaRecords, outer, inner);
   structuredClone(structuredClone(hostRecords));
-  const rayaMs = medianMs(() => marshalInAndOut(rayaRecords, outer, inner));
-  const structuredCloneMs = medianMs(() => structuredClone(structuredClone(hostRecords)));
+  const rayaMs = await medianMs(REPETITIONS, () => marshalInAndOut(rayaRecords, outer, inner));
+  const structuredCloneMs = await medianMs(REPETITIONS, () => structuredClone(structuredClone(hostRecords)));
   return { rayaMs, structuredCloneMs };
 }

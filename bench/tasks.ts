@@ -2,21 +2,11 @@
 // Tasks beside the same exchange between two async functions awaiting Promises in plain
 // Node, and the cost of a Task switch (docs/concurrency.md, "Performance").
 import { compile, run } from "../runtime";
+import { medianMs } from "./timing";
 
 const REPETITIONS = 5;
 const SPAWNS = 200_000;
 const ROUND_TRIPS = 200_000;
-
-async function medianMs(action: () => unknown | Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < REPETITIONS; i++) {
-    const start = process.hrtime.bigint();
-    await action();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 /** Times a Raya program after checking its result, minus an empty program's start-up time. */
 async function rayaMs(name: string, source: string, expected: unknown): Promise<number> {
@@ -24,8 +14,8 @@ async function rayaMs(name: string, source: string, expected: unknown): Promise<
   const result = (await run(program)).value;
   if (result !== expected) throw new Error(`${name}: expected ${String(expected)}, got ${String(result)}`);
   const empty = compile("return 0;", { filename: "empty.raya" });
-  const baseline = await medianMs(() => run(empty));
-  return Math.max(0, (await medianMs(() => run(program))) - baseline);
+  const baseline = await medianMs(REPETITIONS, () => run(empty));
+  return Math.max(0, (await medianMs(REPETITIONS, () => run(program))) - baseline);
 }
 
 const SPAWN_AWAIT = `
@@ -102,7 +92,7 @@ export async function runTaskBenchmarks(): Promise<void> {
   const pingPongMs = await rayaMs("ping-pong", PING_PONG, ROUND_TRIPS);
   const loopMs = await rayaMs("ping-pong-loop", PING_PONG_LOOP_ONLY, ROUND_TRIPS);
   if ((await nodePingPong()) !== ROUND_TRIPS) throw new Error("node ping-pong computed the wrong count");
-  const nodeMs = await medianMs(nodePingPong);
+  const nodeMs = await medianMs(REPETITIONS, nodePingPong);
   const switchNs = (Math.max(0, pingPongMs - loopMs) * 1e6) / (2 * ROUND_TRIPS);
   console.log(`\nTasks (median of ${REPETITIONS}, program start-up subtracted)`);
   console.log(`  spawn+await:  ${SPAWNS} tasks in ${spawnMs.toFixed(1)} ms = ${((SPAWNS / spawnMs) * 1000).toFixed(0)} tasks/s (${((spawnMs * 1000) / SPAWNS).toFixed(2)} us each)`);
