@@ -3,12 +3,12 @@
 // is reported as an InvalidBytecodeError naming the place. Decoding checks structure only;
 // run `verifyProgram` on the result before executing it.
 
+import { ByteReader, crc32 } from "./bytes";
 import { InvalidBytecodeError } from "./errors";
 import {
   CHECKSUM_SIZE,
   CLASS_KIND_CODES,
   ConstantTag,
-  crc32,
   FINALLY_HANDLER_BIT,
   FUNCTION_FLAGS_MASK,
   HANDLER_DEPTH_MASK,
@@ -55,168 +55,17 @@ function invert<K extends string>(codes: Record<K, number>): K[] {
 }
 
 /** Reads little-endian fields from bytes[pos, end), failing with the current `where`. */
-class ByteReader {
-  private readonly view: DataView;
-  pos: number;
-  end: number;
+/** The shared reader, reporting problems as InvalidBytecodeError with the part being read. */
+class ProgramReader extends ByteReader {
   where = "header";
-  private units = new Uint16Array(0);
 
-  constructor(private readonly bytes: Uint8Array, start: number, end: number) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.pos = start;
-    this.end = end;
-  }
-
-  fail(problem: string, at = this.pos): never {
+  override fail(problem: string, at = this.pos): never {
     throw new InvalidBytecodeError(this.where, `${problem} (at byte ${at})`);
   }
-
-  remaining(): number {
-    return this.end - this.pos;
-  }
-
-  private need(n: number, what: string): void {
-    if (this.end - this.pos < n) {
-      this.fail(`unexpected end of data reading ${what}: need ${n} bytes, ${this.end - this.pos} left`);
-    }
-  }
-
-  u8(what: string): number {
-    this.need(1, what);
-    return this.bytes[this.pos++];
-  }
-
-  bool(what: string): boolean {
-    const at = this.pos;
-    const b = this.u8(what);
-    if (b > 1) this.fail(`${what} must be 0 or 1, found ${b}`, at);
-    return b === 1;
-  }
-
-  u16(what: string): number {
-    this.need(2, what);
-    const v = this.view.getUint16(this.pos, true);
-    this.pos += 2;
-    return v;
-  }
-
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-
-  i32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-
-  f64(what: string): number {
-    this.need(8, what);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-
-  /** A u32 count of records that each take at least `minSize` bytes, checked to fit. */
-  count(minSize: number, what: string): number {
-    const at = this.pos;
-    const n = this.u32(what);
-    if (n * minSize > this.remaining()) {
-      this.fail(`${what} ${n} cannot fit in the ${this.remaining()} bytes left`, at);
-    }
-    return n;
-  }
-
-  string(what: string): string {
-    const at = this.pos;
-    const length = this.u32(`${what} length`);
-    if (length > this.remaining()) {
-      this.fail(`${what} length ${length} exceeds the ${this.remaining()} bytes left`, at);
-    }
-    const start = this.pos;
-    this.pos += length;
-    return this.decodeWtf8(start, start + length, what);
-  }
-
-  int32Words(what: string): Int32Array {
-    const at = this.pos;
-    const n = this.u32(`${what} length`);
-    if (n * 4 > this.remaining()) this.fail(`${what} length ${n} words exceeds the ${this.remaining()} bytes left`, at);
-    const words = new Int32Array(n);
-    for (let i = 0; i < n; i++) words[i] = this.view.getInt32(this.pos + i * 4, true);
-    this.pos += n * 4;
-    return words;
-  }
-
-  /**
-   * Decodes WTF-8 (see encode.ts): rejects stray continuation bytes, truncated and overlong
-   * sequences, code points above U+10FFFF, and a surrogate pair spelt as two 3-byte sequences
-   * (the encoder always writes a pair as one 4-byte sequence, so there is one spelling).
-   */
-  private decodeWtf8(start: number, end: number, what: string): string {
-    if (this.units.length < end - start) this.units = new Uint16Array(Math.max(end - start, 256));
-    const units = this.units;
-    const b = this.bytes;
-    let n = 0;
-    let i = start;
-    let previousWasHighSurrogate = false;
-    while (i < end) {
-      const lead = b[i];
-      if (lead < 0x80) {
-        units[n++] = lead;
-        i++;
-        previousWasHighSurrogate = false;
-        continue;
-      }
-      let size: number;
-      let cp: number;
-      let min: number;
-      if (lead >= 0xc2 && lead <= 0xdf) { size = 2; cp = lead & 0x1f; min = 0x80; }
-      else if (lead >= 0xe0 && lead <= 0xef) { size = 3; cp = lead & 0x0f; min = 0x800; }
-      else if (lead >= 0xf0 && lead <= 0xf4) { size = 4; cp = lead & 0x07; min = 0x10000; }
-      else this.fail(`${what} has an invalid UTF-8 lead byte 0x${lead.toString(16)}`, i);
-      if (i + size > end) this.fail(`${what} ends inside a UTF-8 sequence`, i);
-      for (let k = 1; k < size; k++) {
-        const cont = b[i + k];
-        if ((cont & 0xc0) !== 0x80) this.fail(`${what} has an invalid UTF-8 continuation byte`, i + k);
-        cp = (cp << 6) | (cont & 0x3f);
-      }
-      if (cp < min || cp > 0x10ffff) this.fail(`${what} has an overlong or out-of-range UTF-8 sequence`, i);
-      if (cp >= 0x10000) {
-        cp -= 0x10000;
-        units[n++] = 0xd800 + (cp >> 10);
-        units[n++] = 0xdc00 + (cp & 0x3ff);
-        previousWasHighSurrogate = false;
-      } else {
-        if (previousWasHighSurrogate && cp >= 0xdc00 && cp <= 0xdfff) {
-          this.fail(`${what} spells a surrogate pair as two 3-byte sequences`, i);
-        }
-        units[n++] = cp;
-        previousWasHighSurrogate = cp >= 0xd800 && cp <= 0xdbff;
-      }
-      i += size;
-    }
-    return unitsToString(units, n);
-  }
-}
-
-function unitsToString(units: Uint16Array, n: number): string {
-  const CHUNK = 8192;
-  if (n <= CHUNK) return String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[]);
-  const parts: string[] = [];
-  for (let i = 0; i < n; i += CHUNK) {
-    parts.push(String.fromCharCode.apply(null, units.subarray(i, Math.min(n, i + CHUNK)) as unknown as number[]));
-  }
-  return parts.join("");
 }
 
 /** Reads one section: its id must be `id`, and its body must consume exactly its length. */
-function readSection(r: ByteReader, id: SectionId, fileEnd: number, body: () => void): void {
+function readSection(r: ProgramReader, id: SectionId, fileEnd: number, body: () => void): void {
   const name = SECTION_NAMES[id];
   r.where = `${name} section`;
   r.end = fileEnd;
@@ -237,7 +86,7 @@ function readSection(r: ByteReader, id: SectionId, fileEnd: number, body: () => 
   r.end = fileEnd;
 }
 
-function readConstant(r: ByteReader): Constant {
+function readConstant(r: ProgramReader): Constant {
   const at = r.pos;
   const tag = r.u8("constant tag");
   switch (tag) {
@@ -252,7 +101,7 @@ function readConstant(r: ByteReader): Constant {
   }
 }
 
-function readFunction(r: ByteReader, index: number): FunctionProto {
+function readFunction(r: ProgramReader, index: number): FunctionProto {
   r.where = `function ${index}`;
   const name = r.string("name");
   r.where = `function ${index} '${name}'`;
@@ -315,14 +164,14 @@ function readFunction(r: ByteReader, index: number): FunctionProto {
   };
 }
 
-function readStringList(r: ByteReader, what: string): string[] {
+function readStringList(r: ProgramReader, what: string): string[] {
   const out: string[] = [];
   const n = r.count(MIN_STRING_SIZE, `${what} count`);
   for (let i = 0; i < n; i++) out.push(r.string(what));
   return out;
 }
 
-function readClass(r: ByteReader, index: number): ClassLayout {
+function readClass(r: ProgramReader, index: number): ClassLayout {
   r.where = `class ${index}`;
   const name = r.string("name");
   r.where = `class ${index} '${name}'`;
@@ -351,7 +200,7 @@ function readClass(r: ByteReader, index: number): ClassLayout {
   return { name, kind, parent, fields, methods, constructorFn, staticFields, abstract, file, line };
 }
 
-function readHeader(r: ByteReader, bytes: Uint8Array): number {
+function readHeader(r: ProgramReader, bytes: Uint8Array): number {
   if (bytes.length < 4 || new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false) !== BYTECODE_MAGIC) {
     r.fail('not a Raya bytecode file: it does not start with the magic "RAYA"', 0);
   }
@@ -384,7 +233,7 @@ function hex32(n: number): string {
 
 function decodeUnchecked(bytes: Uint8Array): Program {
   const bodyEnd = bytes.length - CHECKSUM_SIZE;
-  const r = new ByteReader(bytes, 0, bodyEnd);
+  const r = new ProgramReader(bytes, 0, bodyEnd);
   const version = readHeader(r, bytes);
 
   const constants: Constant[] = [];

@@ -2,6 +2,7 @@
 // decode.ts reads exactly what this file writes. Multi-byte numbers are little-endian except
 // the magic, which is written big-endian so a file starts with the ASCII letters "RAYA".
 
+import { ByteWriter } from "./bytes";
 import { InvalidBytecodeError } from "./errors";
 import {
   BYTECODE_MAGIC,
@@ -65,140 +66,17 @@ export const CHECKSUM_SIZE = 4;
 export const SECTION_HEADER_SIZE = 5;
 
 // ---------------------------------------------------------------------------------------------
-// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), the checksum that ends every file.
 
-const CRC_TABLE: Uint32Array = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 of bytes[start, end). crc32(ascii "123456789") === 0xCBF43926. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0xffffffff;
-  for (let i = start; i < end; i++) crc = CRC_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Strings are WTF-8: UTF-8, except that an unpaired UTF-16 surrogate (which a Raya string may
-// hold, e.g. "\uD800") is written as its own 3-byte sequence so every string round-trips.
-
-/** Appends the WTF-8 bytes of `s` to `out` starting at `pos`; returns the new position.
- *  `out` must have room for 3 bytes per UTF-16 unit. */
-function writeWtf8(s: string, out: Uint8Array, pos: number): number {
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c < 0x80) {
-      out[pos++] = c;
-    } else if (c < 0x800) {
-      out[pos++] = 0xc0 | (c >> 6);
-      out[pos++] = 0x80 | (c & 0x3f);
-    } else {
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-        const low = s.charCodeAt(i + 1);
-        if (low >= 0xdc00 && low <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
-          i++;
-          out[pos++] = 0xf0 | (c >> 18);
-          out[pos++] = 0x80 | ((c >> 12) & 0x3f);
-          out[pos++] = 0x80 | ((c >> 6) & 0x3f);
-          out[pos++] = 0x80 | (c & 0x3f);
-          continue;
-        }
-      }
-      out[pos++] = 0xe0 | (c >> 12);
-      out[pos++] = 0x80 | ((c >> 6) & 0x3f);
-      out[pos++] = 0x80 | (c & 0x3f);
-    }
-  }
-  return pos;
-}
 
 // ---------------------------------------------------------------------------------------------
 
-/** A growable little-endian byte buffer. Every integer writer checks its range, so a program
- *  holding a value the format cannot represent fails loudly instead of being silently wrapped. */
-class ByteWriter {
-  private buf = new Uint8Array(4096);
-  private view = new DataView(this.buf.buffer);
-  length = 0;
+/** The shared writer, with the .rbc format's sections, magic and error type. */
+class ProgramWriter extends ByteWriter {
   /** Location reported when a value does not fit, e.g. "function 3 'fib'". */
   where = "program";
 
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const bigger = new Uint8Array(size);
-    bigger.set(this.buf.subarray(0, this.length));
-    this.buf = bigger;
-    this.view = new DataView(bigger.buffer);
-  }
-
-  fail(field: string, value: unknown, range: string): never {
+  override fail(field: string, value: unknown, range: string): never {
     throw new InvalidBytecodeError(this.where, `${field} = ${String(value)} is not ${range}`);
-  }
-
-  u8(value: number, field: string): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xff) this.fail(field, value, "a byte");
-    this.reserve(1);
-    this.buf[this.length++] = value;
-  }
-
-  bool(value: boolean, field: string): void {
-    if (typeof value !== "boolean") this.fail(field, value, "a boolean");
-    this.u8(value ? 1 : 0, field);
-  }
-
-  u16(value: number, field: string): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffff) this.fail(field, value, "a 16-bit unsigned integer");
-    this.reserve(2);
-    this.view.setUint16(this.length, value, true);
-    this.length += 2;
-  }
-
-  u32(value: number, field: string): void {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) this.fail(field, value, "a 32-bit unsigned integer");
-    this.reserve(4);
-    this.view.setUint32(this.length, value, true);
-    this.length += 4;
-  }
-
-  i32(value: number, field: string): void {
-    if ((value | 0) !== value) this.fail(field, value, "a 32-bit signed integer");
-    this.reserve(4);
-    this.view.setInt32(this.length, value, true);
-    this.length += 4;
-  }
-
-  f64(value: number, field: string): void {
-    if (typeof value !== "number") this.fail(field, value, "a number");
-    this.reserve(8);
-    this.view.setFloat64(this.length, value, true);
-    this.length += 8;
-  }
-
-  /** u32 byte length, then the WTF-8 bytes. */
-  string(value: string, field: string): void {
-    if (typeof value !== "string") this.fail(field, value, "a string");
-    this.reserve(4 + value.length * 3);
-    const start = this.length + 4;
-    const end = writeWtf8(value, this.buf, start);
-    this.view.setUint32(this.length, end - start, true);
-    this.length = end;
-  }
-
-  int32Words(code: Int32Array, field: string): void {
-    if (!(code instanceof Int32Array)) this.fail(field, code, "an Int32Array");
-    this.u32(code.length, `${field} length`);
-    this.reserve(code.length * 4);
-    for (let i = 0; i < code.length; i++) this.view.setInt32(this.length + i * 4, code[i], true);
-    this.length += code.length * 4;
   }
 
   /** Writes `id`, a length placeholder, the payload `body` writes, then patches the length. */
@@ -207,23 +85,12 @@ class ByteWriter {
     const lengthAt = this.length;
     this.u32(0, "section length");
     body();
-    this.view.setUint32(lengthAt, this.length - lengthAt - 4, true);
-  }
-
-  /** Appends the CRC-32 of everything written so far and returns the finished bytes. */
-  finish(): Uint8Array {
-    const checksum = crc32(this.buf, 0, this.length);
-    this.reserve(4);
-    this.view.setUint32(this.length, checksum, true);
-    this.length += 4;
-    return this.buf.slice(0, this.length);
+    this.patchU32(lengthAt, this.length - lengthAt - 4);
   }
 
   /** Header fields: the magic is big-endian so files begin with "RAYA". */
   magic(): void {
-    this.reserve(4);
-    this.view.setUint32(this.length, BYTECODE_MAGIC, false);
-    this.length += 4;
+    this.u32BigEndian(BYTECODE_MAGIC);
   }
 }
 
@@ -231,7 +98,7 @@ function describeFunction(index: number, fn: FunctionProto): string {
   return `function ${index} '${fn.name}'`;
 }
 
-function writeConstant(w: ByteWriter, c: Constant): void {
+function writeConstant(w: ProgramWriter, c: Constant): void {
   switch (c.kind) {
     case "int":
       w.u8(ConstantTag.Int, "tag");
@@ -250,7 +117,7 @@ function writeConstant(w: ByteWriter, c: Constant): void {
   }
 }
 
-function writeFunction(w: ByteWriter, fn: FunctionProto): void {
+function writeFunction(w: ProgramWriter, fn: FunctionProto): void {
   w.string(fn.name, "name");
   w.u32(fn.file, "file");
   w.u32(fn.line, "line");
@@ -302,7 +169,7 @@ function writeFunction(w: ByteWriter, fn: FunctionProto): void {
   }
 }
 
-function writeClass(w: ByteWriter, cls: ClassLayout): void {
+function writeClass(w: ProgramWriter, cls: ClassLayout): void {
   w.string(cls.name, "name");
   const kind = CLASS_KIND_CODES[cls.kind];
   if (kind === undefined) throw new InvalidBytecodeError(w.where, `unknown class kind ${JSON.stringify(cls.kind)}`);
@@ -333,7 +200,7 @@ function writeClass(w: ByteWriter, cls: ClassLayout): void {
  * not otherwise check the program: run `verifyProgram` for that.
  */
 export function encodeProgram(program: Program): Uint8Array {
-  const w = new ByteWriter();
+  const w = new ProgramWriter();
   w.where = "header";
   w.magic();
   w.u16(program.version, "version");

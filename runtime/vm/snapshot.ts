@@ -2,7 +2,8 @@
 // The encoder walks the heap with a FIFO worklist (no recursion, so a million-node list is
 // fine); the decoder reads and validates every byte into plain records before it builds any
 // VM object, so bad input throws InvalidSnapshotError and creates nothing.
-import { crc32, encodeProgram } from "../bytecode/encode";
+import { ByteReader, ByteWriter, crc32 } from "../bytecode/bytes";
+import { encodeProgram } from "../bytecode/encode";
 import { decodeProgram } from "../bytecode/decode";
 import type { Program } from "../bytecode/module";
 import { OPERAND_COUNT } from "../bytecode/opcodes";
@@ -142,51 +143,10 @@ function nativeByName(name: string, builtins: Map<string, NativeFunction>): Nati
 
 // ---- writing
 
-class ByteWriter {
-  buf = new Uint8Array(1024);
-  length = 0;
-  private readonly view = () => new DataView(this.buf.buffer);
-  private static readonly encoder = new TextEncoder();
-
-  private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.length + n) size *= 2;
-    const grown = new Uint8Array(size);
-    grown.set(this.buf.subarray(0, this.length));
-    this.buf = grown;
-  }
-  u8(v: number): void {
-    this.reserve(1);
-    this.buf[this.length++] = v;
-  }
-  u32(v: number): void {
-    this.reserve(4);
-    this.view().setUint32(this.length, v >>> 0, true);
-    this.length += 4;
-  }
-  i32(v: number): void {
-    this.reserve(4);
-    this.view().setInt32(this.length, v, true);
-    this.length += 4;
-  }
-  f64(v: number): void {
-    this.reserve(8);
-    this.view().setFloat64(this.length, v, true);
-    this.length += 8;
-  }
-  bytes(b: Uint8Array): void {
-    this.reserve(b.length);
-    this.buf.set(b, this.length);
-    this.length += b.length;
-  }
-  string(s: string): void {
-    const b = ByteWriter.encoder.encode(s);
-    this.u32(b.length);
-    this.bytes(b);
-  }
-  patchU32(at: number, v: number): void {
-    this.view().setUint32(at, v >>> 0, true);
+/** The shared writer; a value the format cannot hold is a bug in the snapshot code, not bad input. */
+class SnapshotWriter extends ByteWriter {
+  override fail(field: string, value: unknown, range: string): never {
+    throw new Error(`snapshot: ${field} = ${String(value)} is not ${range}`);
   }
 }
 
@@ -195,7 +155,7 @@ export function snapshotContext(context: VmContext): Uint8Array {
   for (const task of context.tasks) {
     if (task.state === TaskState.Running) throw new Error(`snapshot: task ${task.label} is running; snapshot between slices`);
   }
-  const w = new ByteWriter();
+  const w = new SnapshotWriter();
   for (let i = 0; i < 8; i++) w.u8(SNAPSHOT_MAGIC.charCodeAt(i));
   w.u32(SNAPSHOT_VERSION);
   const program = encodeProgram(context.program);
@@ -505,61 +465,10 @@ type ObjRec =
   | { kind: K.Channel; at: number; capacity: number; closed: boolean; buffer: Val[]; senders: Val[]; sendValues: Val[]; receivers: Val[] }
   | { kind: K.ResumeThrow; at: number; errorKind: number; vmKind: string; message: string; value: Val };
 
-class ByteReader {
-  pos = 0;
-  private readonly view: DataView;
-  private static readonly decoder = new TextDecoder("utf-8", { fatal: true });
-
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly end: number,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  fail(problem: string, at = this.pos): never {
+/** The shared reader, reporting malformed input as InvalidSnapshotError with its offset. */
+class SnapshotReader extends ByteReader {
+  override fail(problem: string, at = this.pos): never {
     throw new InvalidSnapshotError(problem, at);
-  }
-  private need(n: number, what: string): void {
-    if (this.end - this.pos < n) this.fail(`truncated: ${what} needs ${n} bytes, ${this.end - this.pos} remain`);
-  }
-  u8(what: string): number {
-    this.need(1, what);
-    return this.bytes[this.pos++];
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-  i32(what: string): number {
-    this.need(4, what);
-    const v = this.view.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
-  f64(what: string): number {
-    this.need(8, what);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-  /** A count of items each taking at least `minBytes`: a hostile huge count fails here, before any allocation. */
-  count(what: string, minBytes: number): number {
-    const at = this.pos;
-    const n = this.u32(what);
-    if (n * minBytes > this.end - this.pos) this.fail(`${what} ${n} is more than the remaining bytes can hold`, at);
-    return n;
-  }
-  string(what: string): string {
-    const n = this.count(`${what} length`, 1);
-    const at = this.pos;
-    this.pos += n;
-    try {
-      return ByteReader.decoder.decode(this.bytes.subarray(at, at + n));
-    } catch {
-      return this.fail(`${what} is not valid UTF-8`, at);
-    }
   }
 }
 
@@ -593,7 +502,7 @@ function readValue(r: ByteReader, what: string): Val {
 }
 
 function readValues(r: ByteReader, what: string): Val[] {
-  const n = r.count(`${what} count`, 1);
+  const n = r.count(1, `${what} count`);
   const out: Val[] = [];
   for (let i = 0; i < n; i++) out.push(readValue(r, what));
   return out;
@@ -625,9 +534,9 @@ function readSnapshot(bytes: Uint8Array): Decoded {
   const computed = crc32(bytes, 0, bodyEnd);
   if (stored !== computed) throw new InvalidSnapshotError("CRC-32 does not match the contents: the snapshot is corrupt or truncated", bodyEnd);
 
-  const r = new ByteReader(bytes, bodyEnd);
+  const r = new SnapshotReader(bytes, 0, bodyEnd);
   r.pos = 12;
-  const programLength = r.count("program length", 1);
+  const programLength = r.count(1, "program length");
   const programAt = r.pos;
   r.pos += programLength;
   let program: Program;
@@ -647,10 +556,10 @@ function readSnapshot(bytes: Uint8Array): Decoded {
   const tasks = readValues(r, "task reference");
   const readyAt = r.pos;
   const ready = readValues(r, "ready task");
-  const lineCount = r.count("output line count", 4);
+  const lineCount = r.count(4, "output line count");
   const output: string[] = [];
   for (let i = 0; i < lineCount; i++) output.push(r.string("output line"));
-  const objectCount = r.count("object count", 1);
+  const objectCount = r.count(1, "object count");
   const objects: ObjRec[] = [];
   const builtins = builtinPaths(createBuiltins());
   for (let i = 0; i < objectCount; i++) objects.push(readObject(r, program, builtins));
@@ -669,7 +578,7 @@ function readObject(r: ByteReader, program: Program, builtins: Map<string, Nativ
     case K.Set:
       return { kind, at, items: readValues(r, KIND_NAMES[kind]) };
     case K.Map: {
-      const n = r.count("map size", 2);
+      const n = r.count(2, "map size");
       const items: Val[] = [];
       for (let i = 0; i < 2 * n; i++) items.push(readValue(r, "map entry"));
       return { kind, at, items };
@@ -699,7 +608,7 @@ function readObject(r: ByteReader, program: Program, builtins: Map<string, Nativ
       if (statics.length !== program.classes[classIndex].staticFields.length) r.fail("static field count does not match the class", staticsAt);
       const tables: [string, Val][][] = [];
       for (let t = 0; t < 6; t++) {
-        const n = r.count("method count", 5);
+        const n = r.count(5, "method count");
         const table: [string, Val][] = [];
         for (let i = 0; i < n; i++) table.push([r.string("method name"), readValue(r, "method")]);
         tables.push(table);
@@ -714,7 +623,7 @@ function readObject(r: ByteReader, program: Program, builtins: Map<string, Nativ
       if (layoutKind === LayoutKind.Class) layoutClass = readValue(r, "layout class");
       else if (layoutKind === LayoutKind.Shape || layoutKind === LayoutKind.Named) {
         if (layoutKind === LayoutKind.Named) name = r.string("layout name");
-        const n = r.count("field name count", 4);
+        const n = r.count(4, "field name count");
         for (let i = 0; i < n; i++) fieldNames.push(r.string("field name"));
       } else r.fail(`unknown layout kind ${layoutKind}`, r.pos - 1);
       const fields = readValues(r, "field");
@@ -766,12 +675,12 @@ function readTask(r: ByteReader): TaskRec {
   const state = r.u8("task state");
   if (state >= TASK_STATE_COUNT || state === TaskState.Running) r.fail(`task state ${state} cannot be restored`, stateAt);
   const spAt = r.pos;
-  const sp = r.count("stack size", 1);
+  const sp = r.count(1, "stack size");
   if (sp > MAX_STACK_SLOTS) r.fail(`stack size ${sp} exceeds the limit ${MAX_STACK_SLOTS}`, spAt);
   const stack: Val[] = [];
   for (let i = 0; i < sp; i++) stack.push(readValue(r, "stack slot"));
   const framesAt = r.pos;
-  const frameCount = r.count("frame count", 10);
+  const frameCount = r.count(10, "frame count");
   if (frameCount > MAX_FRAMES) r.fail(`frame count ${frameCount} exceeds the limit ${MAX_FRAMES}`, framesAt);
   const frames: FrameRec[] = [];
   for (let i = 0; i < frameCount; i++) {
@@ -794,7 +703,7 @@ function readTask(r: ByteReader): TaskRec {
     remaining = r.f64("sleep remaining");
     if (!(remaining >= 0 && remaining <= 2 ** 31)) r.fail("sleep remaining time is out of range", r.pos - 8);
   } else if (blockKind !== Block.None) r.fail(`unknown block reason ${blockKind}`, blockAt);
-  const traceCount = r.count("trace length", 16);
+  const traceCount = r.count(16, "trace length");
   const trace: TaskRec["trace"] = [];
   for (let i = 0; i < traceCount; i++) trace.push({ function: r.string("trace function"), file: r.string("trace file"), line: r.u32("trace line"), column: r.u32("trace column") });
   return { id, name, state, stack, frames, result, waiters, awaiting, transfer, flags, block: { kind: blockKind, refs, remaining }, trace };

@@ -7,7 +7,7 @@ import { disassemble } from "../../runtime/bytecode/disasm";
 import { encodeProgram } from "../../runtime/bytecode/encode";
 import type { Program } from "../../runtime/bytecode/module";
 import { InvalidBytecodeError } from "../../runtime/bytecode/errors";
-import { crc32 } from "../../runtime/bytecode/encode";
+import { crc32 } from "../../runtime/bytecode/bytes";
 import { verifyProgram } from "../../runtime/bytecode/verify";
 import { prng } from "./bytecode-helpers.test";
 

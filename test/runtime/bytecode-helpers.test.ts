@@ -1,7 +1,7 @@
 // Builders shared by the bytecode tests: a small label-resolving assembler, a sample program
 // that touches every section of the format, a seeded PRNG and checksum re-sealing.
 import * as assert from "node:assert/strict";
-import { crc32 } from "../../runtime/bytecode/encode";
+import { crc32 } from "../../runtime/bytecode/bytes";
 import { BYTECODE_VERSION, type FunctionProto, type Program } from "../../runtime/bytecode/module";
 import { Op, OP_NAMES, OPERAND_COUNT } from "../../runtime/bytecode/opcodes";
 

@@ -3,7 +3,8 @@
 import * as assert from "node:assert/strict";
 import { decodeProgram } from "../../runtime/bytecode/decode";
 import { disassemble } from "../../runtime/bytecode/disasm";
-import { crc32, encodeProgram } from "../../runtime/bytecode/encode";
+import { crc32 } from "../../runtime/bytecode/bytes";
+import { encodeProgram } from "../../runtime/bytecode/encode";
 import { InvalidBytecodeError } from "../../runtime/bytecode/errors";
 import { BYTECODE_VERSION, type Program } from "../../runtime/bytecode/module";
 import { Op } from "../../runtime/bytecode/opcodes";

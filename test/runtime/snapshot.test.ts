@@ -481,7 +481,7 @@ console.log(sum);
     function resealed(mutate: (copy: Uint8Array) => void): Uint8Array {
       const copy = bytes.slice();
       mutate(copy);
-      const { crc32 } = require("../../runtime/bytecode/encode") as typeof import("../../runtime/bytecode/encode");
+      const { crc32 } = require("../../runtime/bytecode/bytes") as typeof import("../../runtime/bytecode/bytes");
       new DataView(copy.buffer).setUint32(copy.length - 4, crc32(copy, 0, copy.length - 4), true);
       return copy;
     }
