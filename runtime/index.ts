@@ -14,6 +14,8 @@ export { InvalidBytecodeError } from "./bytecode/errors";
 export { disassemble } from "./bytecode/disasm";
 export { verifyProgram } from "./bytecode/verify";
 export { RayaRuntimeError, type RunOptions, type RunOutcome, type StackFrameInfo } from "./vm/run";
+export { resumeProgram, type ContextRunStats } from "./vm/run";
+export { InvalidSnapshotError } from "./vm/snapshot";
 export * from "./debug";
 export { Runtime, ContextHandle, TaskHandle, VmError, type VmErrorKind, type ContextOptions, type ContextLimits, type ContextStats, type ContextInfo, type ContextState, type RuntimeEvents, type Capability } from "./vm/runtime";
 

@@ -1,5 +1,5 @@
 // `raya`: the command-line front end of the engine. Exit codes: 0 ok, 1 compile error (or
-// invalid bytecode), 2 runtime error, 3 usage or file error.
+// invalid bytecode or snapshot), 2 runtime error, 3 usage or file error.
 import * as fs from "node:fs";
 import {
   compile,
@@ -8,19 +8,31 @@ import {
   encodeProgram,
   formatDiagnostic,
   InvalidBytecodeError,
+  InvalidSnapshotError,
   loadProgram,
   RayaRuntimeError,
+  resumeProgram,
   run,
+  type ContextRunStats,
   type Program,
+  type RunOptions,
+  type RunOutcome,
 } from "../index";
 
 const USAGE = `Usage:
-  raya run [--json] FILE          run a .raya source or a compiled .rbc file
+  raya run [--json] [--stats] FILE
+                                  run a .raya source or a compiled .rbc file
+        --stats                   at exit, print a table of the contexts that ran to stderr
+        --snapshot-out SNAP --snapshot-after-steps N
+                                  once the program has run N steps, save it to SNAP and exit 0
+  raya resume [--json] [--stats] SNAP
+                                  continue a saved program to its end (output printed before
+                                  the snapshot is not printed again)
   raya compile FILE -o OUT.rbc    compile to bytecode
   raya disasm FILE                print the bytecode of a .raya or .rbc file with source lines
   raya --version | --help
 
-Exit codes: 0 ok, 1 compile error or invalid bytecode, 2 runtime error, 3 usage or file error.`;
+Exit codes: 0 ok, 1 compile error or invalid bytecode or snapshot, 2 runtime error, 3 usage or file error.`;
 
 const EXIT_OK = 0;
 const EXIT_COMPILE = 1;
@@ -39,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case "run":
       return runCommand(rest);
+    case "resume":
+      return resumeCommand(rest);
     case "compile":
       return compileCommand(rest);
     case "disasm":
@@ -58,17 +72,92 @@ async function main(argv: string[]): Promise<number> {
 
 async function runCommand(args: string[]): Promise<number> {
   const json = takeFlag(args, "--json");
+  const stats = takeFlag(args, "--stats");
+  const snapshotOut = takeOption(args, "--snapshot-out");
+  const afterSteps = takeOption(args, "--snapshot-after-steps");
+  if ((snapshotOut === null) !== (afterSteps === null)) {
+    throw new UsageError("--snapshot-out and --snapshot-after-steps go together");
+  }
   const file = singleFile(args, "run");
   const loaded = loadAny(file);
   if ("failure" in loaded) return reportFailure(loaded.failure, json);
+  const options = outputOptions(stats);
+  if (afterSteps !== null) options.snapshotAfterSteps = stepCount(afterSteps);
+  return finishRun(() => run(loaded.program, options), json, snapshotOut);
+}
+
+/** `raya resume SNAP`: a snapshot continued to its end, reported as `raya run` reports. */
+async function resumeCommand(args: string[]): Promise<number> {
+  const json = takeFlag(args, "--json");
+  const stats = takeFlag(args, "--stats");
+  const file = singleFile(args, "resume");
+  const bytes = readInput(file);
+  return finishRun(() => resumeProgram(bytes, outputOptions(stats)), json, null);
+}
+
+function outputOptions(stats: boolean): RunOptions {
+  const options: RunOptions = { onOutput: (line) => process.stdout.write(line + "\n") };
+  if (stats) options.onStats = (row) => process.stderr.write(statsTable([row]));
+  return options;
+}
+
+async function finishRun(start: () => Promise<RunOutcome>, json: boolean, snapshotOut: string | null): Promise<number> {
   try {
-    const outcome = await run(loaded.program, { onOutput: (line) => process.stdout.write(line + "\n") });
+    const outcome = await start();
+    if (outcome.snapshot !== undefined && snapshotOut !== null) {
+      writeOutput(snapshotOut, outcome.snapshot);
+      process.stderr.write(`snapshot written to ${snapshotOut}\n`);
+      // The stopped program's sleep timers would keep the process alive until they fire.
+      process.exit(EXIT_OK);
+    }
     if (json) process.stdout.write(JSON.stringify({ ok: true, value: outcome.value ?? null }) + "\n");
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof InvalidSnapshotError) {
+      process.stderr.write(`invalid snapshot: ${error.problem} (at byte ${error.offset})\n`);
+      if (json) process.stdout.write(JSON.stringify({ ok: false, error: { kind: "snapshot", message: error.problem } }) + "\n");
+      return EXIT_COMPILE;
+    }
     if (!(error instanceof RayaRuntimeError)) throw error;
     const message = `${error.errorName}: ${error.rayaMessage}`;
     return reportFailure({ kind: "runtime", message, stack: error.rayaStack }, json);
+  }
+}
+
+/** One row per context: limits that are not set show as "-". */
+function statsTable(rows: ContextRunStats[]): string {
+  const limit = (value: number | null, show: (n: number) => string = String): string => (value === null ? "-" : show(value));
+  const header = ["context", "parent", "outcome", "heap/limit", "tasks peak/limit", "steps/budget"];
+  const cells = rows.map((row) => [
+    row.name,
+    row.parent ?? "-",
+    row.outcome,
+    `${bytesText(row.heapBytes)}/${limit(row.heapLimit, bytesText)}`,
+    `${row.tasksPeak}/${limit(row.tasksLimit)}`,
+    `${row.steps}/${limit(row.stepBudget)}`,
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]): string => c.map((text, i) => text.padEnd(widths[i])).join("  ").trimEnd();
+  return [line(header), ...cells.map(line)].join("\n") + "\n";
+}
+
+function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function stepCount(text: string): number {
+  const steps = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(steps)) throw new UsageError(`--snapshot-after-steps needs a whole number, not '${text}'`);
+  return steps;
+}
+
+function writeOutput(file: string, bytes: Uint8Array): void {
+  try {
+    fs.writeFileSync(file, bytes);
+  } catch (error) {
+    throw new UsageError(`cannot write '${file}': ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -135,6 +224,14 @@ function takeFlag(args: string[], flag: string): boolean {
   const index = args.indexOf(flag);
   if (index >= 0) args.splice(index, 1);
   return index >= 0;
+}
+
+/** Removes `option VALUE` from args and returns VALUE (null when the option is absent). */
+function takeOption(args: string[], option: string): string | null {
+  const index = args.indexOf(option);
+  if (index < 0) return null;
+  if (index === args.length - 1) throw new UsageError(`${option} needs a value`);
+  return args.splice(index, 2)[1];
 }
 
 function singleFile(args: string[], command: string): string {

@@ -1,9 +1,12 @@
 // runProgram: one Scheduler, one VmContext, the program's entry function as the main Task.
+// resumeProgram: the same for a context restored from a snapshot (docs/snapshots.md).
 import type { Program } from "../bytecode/module";
-import { getField, parseStackText, VmContext, type StackFrameInfo } from "./context";
+import { getField, parseStackText, VmContext, type ContextOwner, type StackFrameInfo } from "./context";
 import { formatLogLine, toPlainValue, toRayaString } from "./format";
+import { contextRoots, measureReachable } from "./heap";
 import { FrameMode, prepareFrame } from "./interpreter";
 import { Scheduler } from "./scheduler";
+import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { type Task, TaskState } from "./task";
 import { RClass, RObject } from "./value";
 
@@ -29,6 +32,30 @@ export interface RunOptions {
   /** Receives each "Uncaught (in task name#id) Error: ..." line (a Task failed and nothing
    *  awaited it); without it those lines go to process.stderr. */
   onError?: (line: string) => void;
+  /** Once the context has executed at least this many steps (checked between slices, while
+   *  the main Task has not finished), it stops, is snapshotted, and the run resolves with
+   *  RunOutcome.snapshot instead of running to the end. */
+  snapshotAfterSteps?: number;
+  /** Receives the context's statistics when the run ends, whatever the outcome. */
+  onStats?: (stats: ContextRunStats) => void;
+}
+
+/** How one context fared (`raya run --stats`). Limits are null when not set; a context run by
+ *  runProgram has none, nested contexts of the Runtime API will fill them. */
+export interface ContextRunStats {
+  name: string;
+  /** The name of the context that created it; null for the root. */
+  parent: string | null;
+  outcome: "done" | "failed" | "cancelled" | "deadlock" | "crashed" | "snapshot";
+  /** Bytes reachable from the context's roots when the run ended (heap.ts measureReachable). */
+  heapBytes: number;
+  heapLimit: number | null;
+  /** Most Tasks alive at once during this process's run of the context. */
+  tasksPeak: number;
+  tasksLimit: number | null;
+  /** Steps executed in total (a resumed context counts those before the snapshot too). */
+  steps: number;
+  stepBudget: number | null;
 }
 
 export interface RunOutcome {
@@ -37,6 +64,8 @@ export interface RunOutcome {
   output: string[];
   /** The "Uncaught (in task ...)" lines reported while the program ran. */
   errors: string[];
+  /** Set when RunOptions.snapshotAfterSteps stopped the program: the snapshot bytes. */
+  snapshot?: Uint8Array;
 }
 
 export function runProgram(program: Program, options: RunOptions = {}): Promise<RunOutcome> {
@@ -45,22 +74,211 @@ export function runProgram(program: Program, options: RunOptions = {}): Promise<
   context.onError = options.onError ?? null;
   const main = createMainTask(context);
   return new Promise<RunOutcome>((resolve, reject) => {
+    const watch = new RunWatch(context, main, options, resolve, reject);
     const settle = (task: Task): void => {
-      try {
-        if (task.state === TaskState.Done) resolve({ value: toPlainValue(task.result), output: context.output, errors: context.errorOutput });
-        else if (task.state === TaskState.Failed) reject(uncaughtError(context, task));
-        else reject(new RayaRuntimeError("Error", "the main task was cancelled", []));
-      } catch (error) {
-        reject(error); // e.g. a result nested too deeply to convert
-      }
+      if (task.state === TaskState.Done) watch.succeed(task);
+      else if (task.state === TaskState.Failed) watch.fail("failed", () => uncaughtError(context, task));
+      else watch.fail("cancelled", () => new RayaRuntimeError("Error", "the main task was cancelled", []));
     };
-    const deadlock = (message: string): void => reject(new RayaRuntimeError("Error", message, []));
+    const deadlock = (message: string): void => watch.fail("deadlock", () => new RayaRuntimeError("Error", message, []));
     try {
-      scheduler.startRoot(main, settle, deadlock, reject);
+      scheduler.startRoot(main, settle, deadlock, (error) => watch.fail("crashed", () => error));
     } catch (error) {
-      reject(error);
+      watch.fail("crashed", () => error);
     }
   });
+}
+
+/**
+ * Restores a snapshot (snapshotContext bytes, e.g. written by `raya run --snapshot-out`) into a
+ * new context and runs it to the end, with runProgram's result semantics. Only output printed
+ * after the restore reaches onOutput (RunOutcome.output holds all of it). Bad bytes reject with
+ * InvalidSnapshotError before anything runs.
+ */
+export function resumeProgram(bytes: Uint8Array, options: RunOptions = {}): Promise<RunOutcome> {
+  return new Promise<RunOutcome>((resolve, reject) => {
+    const scheduler = new Scheduler();
+    const context = restoreContext(bytes, scheduler, { onOutput: options.onOutput });
+    context.onError = options.onError ?? null;
+    const main = [...context.tasks].find((task) => task.id === MAIN_TASK_ID && !task.finished);
+    if (main === undefined) {
+      // Restore already queued the Ready Tasks and armed sleep timers: end them before they run.
+      for (const task of [...context.tasks]) scheduler.finish(task, TaskState.Cancelled, null);
+      throw new InvalidSnapshotError("the snapshot has no unfinished main task", 0);
+    }
+    new RunWatch(context, main, options, resolve, reject).watchRestoredRoot(scheduler);
+  });
+}
+
+/** createMainTask's Task is the context's first. */
+const MAIN_TASK_ID = 1;
+
+/**
+ * Watches one run: tracks the Task peak, takes the requested snapshot, and settles the run's
+ * promise once (reporting statistics). For a restored context it also does what
+ * Scheduler.startRoot does for a fresh one, since startRoot would queue the already-queued
+ * main Task a second time.
+ */
+class RunWatch implements ContextOwner {
+  private tasksPeak: number;
+  private settled = false;
+  private snapshotRequested = false;
+  private idleCheckQueued = false;
+  private readonly failedTasks: Task[] = [];
+  private readonly reported = new Set<Task>();
+
+  constructor(
+    private readonly context: VmContext,
+    private readonly main: Task,
+    private readonly options: RunOptions,
+    private readonly resolve: (outcome: RunOutcome) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.tasksPeak = context.tasks.size;
+    context.owner = this;
+  }
+
+  // ---- ContextOwner
+
+  sliceFuel(slice: number): number {
+    return slice;
+  }
+
+  afterSlice(): boolean {
+    const due = this.options.snapshotAfterSteps;
+    if (due !== undefined && !this.snapshotRequested && !this.main.finished && this.context.stepsExecuted >= due) {
+      // Hold every Task (none runs again) and snapshot once this slice has been filed away.
+      this.snapshotRequested = true;
+      this.context.paused = true;
+      setImmediate(() => this.takeSnapshot());
+    }
+    if (this.restoredRoot !== null) this.queueIdleCheck();
+    return false;
+  }
+
+  taskCreated(): void {
+    if (this.context.tasks.size > this.tasksPeak) this.tasksPeak = this.context.tasks.size;
+  }
+
+  taskEnded(task: Task): void {
+    if (this.restoredRoot === null) return;
+    if (task.state === TaskState.Failed && task !== this.main) this.failedTasks.push(task);
+    if (task !== this.main) return;
+    if (task.state === TaskState.Done) this.queueIdleCheck();
+    else if (task.state === TaskState.Failed) setImmediate(() => this.endRestored(() => this.fail("failed", () => uncaughtError(this.context, task))));
+    else setImmediate(() => this.endRestored(() => this.fail("cancelled", () => new RayaRuntimeError("Error", "the main task was cancelled", []))));
+  }
+
+  crashed(error: unknown): void {
+    if (this.restoredRoot !== null) this.endRestored(() => this.fail("crashed", () => error));
+  }
+
+  capability(): unknown {
+    return undefined;
+  }
+
+  // ---- settling
+
+  succeed(main: Task): void {
+    this.settle("done", () => this.resolve({ value: toPlainValue(main.result), output: this.context.output, errors: this.context.errorOutput }));
+  }
+
+  fail(outcome: ContextRunStats["outcome"], error: () => unknown): void {
+    this.settle(outcome, () => this.reject(error()));
+  }
+
+  private settle(outcome: ContextRunStats["outcome"], finish: () => void): void {
+    if (this.settled) return;
+    this.settled = true;
+    try {
+      if (this.options.onStats !== undefined) this.options.onStats(this.stats(outcome));
+      finish();
+    } catch (error) {
+      this.reject(error); // e.g. a result nested too deeply to convert
+    }
+  }
+
+  private stats(outcome: ContextRunStats["outcome"]): ContextRunStats {
+    const roots = contextRoots(this.context);
+    roots.push(this.main.result);
+    return {
+      name: "main",
+      parent: null,
+      outcome,
+      heapBytes: measureReachable(roots, { owner: this.context }),
+      heapLimit: null,
+      tasksPeak: this.tasksPeak,
+      tasksLimit: null,
+      steps: this.context.stepsExecuted,
+      stepBudget: null,
+    };
+  }
+
+  private takeSnapshot(): void {
+    if (this.settled) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = snapshotContext(this.context);
+    } catch (error) {
+      this.fail("crashed", () => error);
+      return;
+    }
+    this.settle("snapshot", () => this.resolve({ value: undefined, output: this.context.output, errors: this.context.errorOutput, snapshot: bytes }));
+  }
+
+  // ---- a restored root (what Scheduler.startRoot and its round bookkeeping do for a fresh one)
+
+  private restoredRoot: Scheduler | null = null;
+
+  watchRestoredRoot(scheduler: Scheduler): void {
+    this.restoredRoot = scheduler;
+    // Failures reported by the scheduler's own rounds must not be reported again at the end.
+    const report = this.context.reportUncaughtTaskError.bind(this.context);
+    this.context.reportUncaughtTaskError = (task: Task): void => {
+      if (this.reported.has(task)) return;
+      this.reported.add(task);
+      report(task);
+    };
+    this.queueIdleCheck(); // a snapshot whose Tasks are all blocked deadlocks at once
+  }
+
+  /** After the current round: a returned main settles, and an unfinished main deadlocks, once
+   *  no Task of the context is ready or sleeping. */
+  private queueIdleCheck(): void {
+    if (this.idleCheckQueued || this.settled) return;
+    this.idleCheckQueued = true;
+    setImmediate(() => {
+      this.idleCheckQueued = false;
+      if (this.settled || this.context.paused) return;
+      const busy = [...this.context.tasks].some((t) => t.state === TaskState.Ready || t.state === TaskState.Running || t.state === TaskState.Sleeping);
+      if (busy) return;
+      if (this.main.state === TaskState.Done) {
+        this.endRestored(() => this.succeed(this.main));
+        return;
+      }
+      if (this.main.finished) return; // taskEnded settles failures and cancellations
+      const blocked = [...this.context.tasks].filter((t) => !t.finished);
+      const shown = blocked.slice(0, 20).map((t) => `${t.label} (${t.stateDescription})`);
+      if (blocked.length > shown.length) shown.push(`and ${blocked.length - shown.length} more`);
+      const message = `deadlock: every task is blocked and nothing can wake them: ${shown.join(", ")}`;
+      this.endRestored(() => {
+        this.restoredRoot?.finish(this.main, TaskState.Cancelled, null); // as the scheduler ends a deadlocked root
+        this.fail("deadlock", () => new RayaRuntimeError("Error", message, []));
+      });
+    });
+  }
+
+  /** The main Task settled: the context's other Tasks end with it, and failures nobody
+   *  awaited are reported before the run settles. */
+  private endRestored(settle: () => void): void {
+    const scheduler = this.restoredRoot;
+    if (scheduler === null || this.settled) return;
+    for (const task of [...this.context.tasks]) {
+      if (task !== this.main && !task.finished) scheduler.finish(task, TaskState.Cancelled, null);
+    }
+    for (const task of this.failedTasks) if (!task.observed) this.context.reportUncaughtTaskError(task);
+    settle();
+  }
 }
 
 /** The main Task runs the entry function (module initialisers, then the program result). */

@@ -137,4 +137,197 @@ describe("raya CLI", function () {
     assert.match(r.stdout, /caught: /);
     assert.deepEqual(lastJsonLine(r.stdout), { ok: true, value: ["circle", "rect", "circle"] });
   });
+
+  describe("--stats, snapshots and resume", () => {
+    const counting = `async function main(): Promise<int> {
+  let total = 0;
+  for (let i = 1; i <= 10; i++) {
+    for (let j = 0; j < 20000; j++) total = (total + j) % 1000003;
+    console.log(i);
+    await sleep(2);
+  }
+  return total;
+}`;
+    /** The one data row of a --stats table, by column title. */
+    const statsRow = (stderr: string): Record<string, string> => {
+      const lines = stderr.split("\n");
+      const at = lines.findIndex((l) => l.startsWith("context "));
+      assert.ok(at >= 0, `no stats table in: ${stderr}`);
+      const titles = lines[at].split(/ {2,}/);
+      const cells = lines[at + 1].split(/ {2,}/);
+      return Object.fromEntries(titles.map((t, i) => [t, cells[i]]));
+    };
+
+    it("--stats prints one row per context, at success and at failure", () => {
+      const ok = raya("run", "--stats", write("stats.raya", counting));
+      assert.equal(ok.code, 0, ok.stderr);
+      const row = statsRow(ok.stderr);
+      assert.equal(row.context, "main");
+      assert.equal(row.parent, "-");
+      assert.equal(row.outcome, "done");
+      assert.match(row["heap/limit"], /^\d+(\.\d)? (B|KB|MB)\/-$/);
+      assert.match(row["tasks peak/limit"], /^[1-9]\d*\/-$/);
+      assert.match(row["steps/budget"], /^\d+\/-$/);
+      assert.ok(parseInt(row["steps/budget"], 10) > 200000, row["steps/budget"]);
+
+      const bad = raya("run", "--stats", write("stats-bad.raya", `let s = 0;\nfor (let i = 0; i < 100; i++) s += i;\nthrow new Error("late");`));
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /Uncaught Error: late/);
+      assert.equal(statsRow(bad.stderr).outcome, "failed");
+    });
+
+    it("snapshots a program mid-run and resumes it in a new process to the same end", () => {
+      const file = write("count.raya", counting);
+      const whole = raya("run", "--json", "--stats", file);
+      assert.equal(whole.code, 0, whole.stderr);
+      const totalSteps = parseInt(statsRow(whole.stderr)["steps/budget"], 10);
+
+      const snap = path.join(dir, "count.rayasnap");
+      const first = raya("run", "--json", "--snapshot-out", snap, "--snapshot-after-steps", String(Math.floor(totalSteps / 2)), file);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stderr, `snapshot written to ${snap}\n`);
+      const printed = first.stdout.split("\n").filter((l) => l !== "");
+      assert.ok(printed.length >= 2 && printed.length <= 8, `stopped mid-run, printed: ${printed}`);
+      assert.deepEqual(printed, ["1", "2", "3", "4", "5", "6", "7", "8"].slice(0, printed.length));
+
+      const rest = raya("resume", "--json", "--stats", snap);
+      assert.equal(rest.code, 0, rest.stderr);
+      assert.equal(first.stdout + rest.stdout, whole.stdout);
+      assert.deepEqual(lastJsonLine(rest.stdout), lastJsonLine(whole.stdout));
+      assert.equal(parseInt(statsRow(rest.stderr)["steps/budget"], 10), totalSteps);
+    });
+
+    it("resumes Tasks, a channel and sleeping workers captured mid-run", () => {
+      const file = write("workers.raya", `async function worker(id: int, ch: Channel<int>): Promise<int> {
+  let sum = 0;
+  for (let round = 0; round < 5; round++) {
+    for (let j = 0; j < 30000; j++) sum = (sum + j * id) % 10007;
+    await ch.send(sum);
+    await sleep(1);
+  }
+  return sum;
+}
+async function main(): Promise<int> {
+  const ch = new Channel<int>(2);
+  const tasks = [worker(1, ch), worker(2, ch), worker(3, ch)];
+  let total = 0;
+  for (let k = 0; k < 15; k++) {
+    const v = await ch.receive();
+    total = (total + v) % 1000003;
+    console.log(v);
+  }
+  for (const t of tasks) total += await t;
+  return total;
+}`);
+      const whole = raya("run", "--json", "--stats", file);
+      assert.equal(whole.code, 0, whole.stderr);
+      const wholeRow = statsRow(whole.stderr);
+      assert.ok(parseInt(wholeRow["tasks peak/limit"], 10) >= 4, wholeRow["tasks peak/limit"]);
+      const totalSteps = parseInt(wholeRow["steps/budget"], 10);
+      const snap = path.join(dir, "workers.rayasnap");
+      const first = raya("run", "--snapshot-out", snap, "--snapshot-after-steps", String(Math.floor(totalSteps / 2)), file);
+      assert.equal(first.code, 0, first.stderr);
+      const rest = raya("resume", "--json", "--stats", snap);
+      assert.equal(rest.code, 0, rest.stderr);
+      const lines = (text: string) => text.split("\n").filter((l) => l !== "" && !l.startsWith("{"));
+      assert.ok(lines(first.stdout).length > 0 && lines(rest.stdout).length > 0, "the snapshot split the output");
+      // Which worker's value arrives first may depend on timer order; the values may not.
+      assert.deepEqual([...lines(first.stdout), ...lines(rest.stdout)].sort(), lines(whole.stdout).sort());
+      assert.deepEqual(lastJsonLine(rest.stdout), lastJsonLine(whole.stdout));
+      assert.equal(parseInt(statsRow(rest.stderr)["steps/budget"], 10), totalSteps);
+    });
+
+    it("a resumed program that deadlocks reports it as raya run does", () => {
+      const file = write("stuck.raya", `async function main(): Promise<int> {
+  const ch = new Channel<int>(1);
+  let s = 0;
+  for (let i = 0; i < 300000; i++) s = (s + i) % 7;
+  console.log("waiting");
+  return await ch.receive();
+}`);
+      const whole = raya("run", "--stats", file);
+      assert.equal(whole.code, 2);
+      const snap = path.join(dir, "stuck.rayasnap");
+      assert.equal(raya("run", "--snapshot-out", snap, "--snapshot-after-steps", "10", file).code, 0);
+      const rest = raya("resume", "--stats", snap);
+      assert.equal(rest.code, 2);
+      assert.equal(rest.stdout, "waiting\n");
+      assert.equal(statsRow(rest.stderr).outcome, "deadlock");
+      const withoutTable = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("Uncaught")).join("\n");
+      assert.match(withoutTable(rest.stderr), /^Uncaught Error: deadlock: /);
+      assert.equal(withoutTable(rest.stderr), withoutTable(whole.stderr));
+    });
+
+    it("a resumed program reports each failed Task nobody awaited once, as raya run does", () => {
+      const file = write("unawaited.raya", `async function bad(n: int): Promise<int> {
+  await sleep(1);
+  throw new Error("bad " + n);
+}
+async function main(): Promise<int> {
+  bad(1);
+  let s = 0;
+  for (let i = 0; i < 300000; i++) s = (s + i) % 7;
+  bad(2);
+  await sleep(5);
+  bad(3);
+  return s;
+}`);
+      const whole = raya("run", "--json", file);
+      assert.equal(whole.code, 0, whole.stderr);
+      assert.equal(whole.stderr.split("\n").filter((l) => l.startsWith("Uncaught (in task")).length, 3);
+      const snap = path.join(dir, "unawaited.rayasnap");
+      assert.equal(raya("run", "--snapshot-out", snap, "--snapshot-after-steps", "10", file).code, 0);
+      const rest = raya("resume", "--json", snap);
+      assert.equal(rest.code, 0, rest.stderr);
+      assert.equal(rest.stderr, whole.stderr);
+      assert.deepEqual(lastJsonLine(rest.stdout), lastJsonLine(whole.stdout));
+    });
+
+    it("a resumed program that fails reports it as raya run does", () => {
+      const file = write("late.raya", `let s = 0;\nfor (let i = 0; i < 300000; i++) s = (s + i) % 7;\nconsole.log("loop done");\nthrow new RangeError("late " + s);`);
+      const whole = raya("run", file);
+      assert.equal(whole.code, 2);
+      const snap = path.join(dir, "late.rayasnap");
+      const first = raya("run", "--snapshot-out", snap, "--snapshot-after-steps", "1000", file);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal(first.stdout, "");
+      const rest = raya("resume", "--json", snap);
+      assert.equal(rest.code, 2);
+      assert.equal(rest.stdout.split("\n")[0], "loop done");
+      assert.equal(rest.stderr, whole.stderr);
+      assert.equal((lastJsonLine(rest.stdout) as { error: { message: string } }).error.message, whole.stderr.split("\n")[0].replace("Uncaught ", ""));
+    });
+
+    it("rejects truncated, altered and wrong-version snapshots before running anything", () => {
+      const file = write("guard.raya", `for (let i = 0; i < 300000; i++) {}\nconsole.log("ran");`);
+      const snap = path.join(dir, "guard.rayasnap");
+      assert.equal(raya("run", "--snapshot-out", snap, "--snapshot-after-steps", "10", file).code, 0);
+      const good = fs.readFileSync(snap);
+      const check = (name: string, bytes: Uint8Array, problem: RegExp) => {
+        const bad = path.join(dir, name);
+        fs.writeFileSync(bad, bytes);
+        const r = raya("resume", bad);
+        assert.equal(r.code, 1, `${name}: ${r.stderr}`);
+        assert.equal(r.stdout, "");
+        assert.match(r.stderr, /^invalid snapshot: /);
+        assert.match(r.stderr, problem);
+      };
+      check("truncated.rayasnap", good.subarray(0, good.length - 7), /./);
+      const flipped = Buffer.from(good);
+      flipped[Math.floor(flipped.length / 2)] ^= 0x10;
+      check("flipped.rayasnap", flipped, /CRC/);
+      const version = Buffer.from(good);
+      version.writeUInt32LE(99, 8);
+      check("version.rayasnap", version, /version 99/);
+      check("empty.rayasnap", new Uint8Array(0), /./);
+      assert.equal(raya("resume", snap).stdout, "ran\n"); // the intact file still resumes
+    });
+
+    it("needs both snapshot options together", () => {
+      const file = write("opts.raya", `console.log(1);`);
+      assert.equal(raya("run", "--snapshot-out", path.join(dir, "x.rayasnap"), file).code, 3);
+      assert.equal(raya("run", "--snapshot-out", path.join(dir, "x.rayasnap"), "--snapshot-after-steps", "-5", file).code, 3);
+      assert.equal(raya("resume", path.join(dir, "missing.rayasnap")).code, 3);
+    });
+  });
 });
