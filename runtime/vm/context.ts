@@ -2,7 +2,8 @@
 // statistics. Several contexts may share one Scheduler; nothing here is global state.
 import type { Program } from "../bytecode/module";
 import { createBuiltins } from "./builtins";
-import type { VmErrorKind } from "./errors";
+import { chargeHeap, type VmErrorKind } from "./errors";
+import { NEW_TASK_BYTES, stringBytes, type HeapAccount } from "./heap";
 import type { Scheduler } from "./scheduler";
 import { formatLogLine, toRayaString } from "./format";
 import { Task, TaskState } from "./task";
@@ -69,6 +70,10 @@ export class VmContext implements NativeHost {
   paused = false;
   /** Slices this context's ready Tasks get per scheduler round (see Scheduler). */
   weight = 1;
+  /** The account allocation sites charge when the context has a maxHeapBytes (set by
+   *  runtime/vm/runtime.ts); null otherwise, so an unlimited context pays one null test per
+   *  allocation (docs/heap-accounting.md). */
+  heap: HeapAccount | null = null;
   /** "Uncaught (in task worker#3) Error: ..." lines for failed Tasks nobody awaited. */
   readonly errorOutput: string[] = [];
   /** Receives those lines; when null they go to process.stderr. */
@@ -111,6 +116,7 @@ export class VmContext implements NativeHost {
   }
 
   newTask(name: string): Task {
+    if (this.heap !== null) chargeHeap(this.heap, NEW_TASK_BYTES);
     const task = new Task(this.nextTaskId++, name, this);
     this.tasks.add(task);
     if (this.owner !== null) this.owner.taskCreated(task);
@@ -123,6 +129,8 @@ export class VmContext implements NativeHost {
   print(text: string): void {
     const lines = text.includes("\n") ? text.split("\n") : [text];
     for (const line of lines) {
+      // The context keeps every line in `output`, which its heap account traces.
+      if (this.heap !== null) chargeHeap(this.heap, stringBytes(line));
       this.output.push(line);
       if (this.onOutput !== null) this.onOutput(line);
     }

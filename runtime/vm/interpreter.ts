@@ -5,12 +5,13 @@
 // rare or complex ones call out-of-line helpers (which keeps this function small enough for
 // the optimising compiler), saving and reloading the frame state around the call.
 import { formatStackText as formatStack, type VmContext } from "./context";
-import { RayaThrow, rangeError, typeError, VmError } from "./errors";
+import { chargeHeap, RayaThrow, rangeError, typeError, VmError } from "./errors";
+import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, HEAP_SIZES, robjectBytes, stringBytes, TASK_STACK_GROWTH_PER_SLOT, type HeapAccount } from "./heap";
 import {
   callMethodSlow, callValueSlow, createClass, getIndexSlow, getPropertySlow, inOperator, instanceOf,
   loadBuiltin, makeClosure, newObjectSpread, newSlow, objectRest, resolveMethod, setIndexSlow,
   setPropertySlow, spawnCall, spawnMethod, typeOfValue, makeIterator, arraySpread, addSlow, superCall, superMethod,
-  superGet, awaitValue, spreadArguments, loadCapability,
+  superGet, awaitValue, spreadArguments, loadCapability, classAllocationBytes,
 } from "./operations";
 import { toRayaString } from "./format";
 import { CANCELLATION, Task, TaskState } from "./task";
@@ -164,8 +165,11 @@ export function stackOverflow(): VmError {
   return rangeError("Maximum call stack size exceeded");
 }
 
-/** Grows the Task's stack (with nulls, so the array stays packed) to hold `size` slots. */
-export function ensureStack(stack: unknown[], size: number): void {
+/** Grows the Task's stack (with nulls, so the array stays packed) to hold `size` slots; the
+ *  growth is charged to `heap` (the context's account when it has a limit). */
+export function ensureStack(stack: unknown[], size: number, heap: HeapAccount | null = null): void {
+  if (stack.length >= size) return;
+  if (heap !== null) chargeHeap(heap, (size - stack.length) * TASK_STACK_GROWTH_PER_SLOT);
   while (stack.length < size) stack.push(null);
 }
 
@@ -174,14 +178,15 @@ export function ensureStack(stack: unknown[], size: number): void {
  * parameters get ABSENT_VALUE, a rest parameter gets an array of the remaining arguments, extra
  * arguments are dropped, other locals start as null. Returns the frame's stack pointer.
  */
-export function prepareFrame(stack: unknown[], at: number, argc: number, fn: FunctionInfo): number {
+export function prepareFrame(stack: unknown[], at: number, argc: number, fn: FunctionInfo, heap: HeapAccount | null = null): number {
   if (at + fn.frameSize > MAX_STACK_SLOTS) throw stackOverflow();
-  ensureStack(stack, at + fn.frameSize);
+  ensureStack(stack, at + fn.frameSize, heap);
   const arity = fn.arity;
   if (fn.hasRest) {
     const fixed = arity - 1;
     let rest: unknown[];
     if (argc > fixed) {
+      if (heap !== null) chargeHeap(heap, arrayBytes(argc - fixed));
       rest = stack.slice(at + 1 + fixed, at + 1 + argc);
     } else {
       rest = [];
@@ -199,7 +204,7 @@ export function prepareFrame(stack: unknown[], at: number, argc: number, fn: Fun
 /** Pushes a frame for `closure` whose slot 0 is at stack[at]; used by the out-of-line helpers. */
 export function pushFrame(task: Task, closure: Closure, at: number, argc: number, mode: FrameMode): void {
   if (task.fp + 1 >= MAX_FRAMES) throw stackOverflow();
-  const sp = prepareFrame(task.stack, at, argc, closure.proto);
+  const sp = prepareFrame(task.stack, at, argc, closure.proto, task.context.heap);
   const fp = ++task.fp;
   task.frameClosure[fp] = closure;
   task.frameBase[fp] = at;
@@ -220,6 +225,8 @@ function nullFields(count: number): unknown[] {
  */
 export function interpret(task: Task, fuel: number): RunStatus {
   const ctx = task.context;
+  /** Null unless the context has maxHeapBytes: then allocations below are charged to it. */
+  const heap = ctx.heap;
   const constants = ctx.constants;
   const globals = ctx.globals;
   const stack = task.stack;
@@ -317,6 +324,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             break;
           case O.BOX_LOCAL: {
             const slot = base + code[pc++];
+            if (heap !== null) chargeHeap(heap, HEAP_SIZES.BOX);
             stack[slot] = new BoxType(stack[slot]);
             break;
           }
@@ -346,7 +354,13 @@ export function interpret(task: Task, fuel: number): RunStatus {
           case O.ADD: {
             const b = stack[--sp];
             const a = stack[sp - 1];
-            stack[sp - 1] = typeof a === "number" && typeof b === "number" ? a + b : addSlow(a, b);
+            if (typeof a === "number" && typeof b === "number") {
+              stack[sp - 1] = a + b;
+            } else {
+              const sum = addSlow(a, b);
+              if (heap !== null && typeof sum === "string") chargeHeap(heap, stringBytes(sum));
+              stack[sp - 1] = sum;
+            }
             break;
           }
           case O.SUB: {
@@ -485,7 +499,11 @@ export function interpret(task: Task, fuel: number): RunStatus {
           }
           case O.TO_STRING: {
             const v = stack[sp - 1];
-            if (typeof v !== "string") stack[sp - 1] = toRayaString(v);
+            if (typeof v !== "string") {
+              const text = toRayaString(v);
+              if (heap !== null) chargeHeap(heap, stringBytes(text));
+              stack[sp - 1] = text;
+            }
             break;
           }
 
@@ -540,7 +558,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
                 for (let i = at + argc + 1; i < end; i++) stack[i] = null;
                 sp = end;
               } else {
-                sp = prepareFrame(stack, at, argc, target); // may throw: before the frame is recorded
+                sp = prepareFrame(stack, at, argc, target, heap); // may throw: before the frame is recorded
               }
               fPc[fp] = pc;
               fp++;
@@ -586,7 +604,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
                 for (let i = at + argc + 1; i < end; i++) stack[i] = null;
                 sp = end;
               } else {
-                sp = prepareFrame(stack, at, argc, target); // may throw: before the frame is recorded
+                sp = prepareFrame(stack, at, argc, target, heap); // may throw: before the frame is recorded
               }
               fPc[fp] = pc;
               fp++;
@@ -602,6 +620,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             }
             if (kind === IcKind.ArrayPush) {
               const array = receiver as unknown[];
+              if (heap !== null) chargeHeap(heap, (sp - at - 1) * ARRAY_GROWTH_PER_ELEMENT);
               for (let i = at + 1; i < sp; i++) array.push(stack[i]);
               stack[at] = array.length;
               sp = at + 1;
@@ -790,7 +809,11 @@ export function interpret(task: Task, fuel: number): RunStatus {
 
           // ---- classes and objects
           case O.CLASS:
-            stack[sp - 1] = createClass(ctx, code[pc++], stack[sp - 1], closure, stack, base);
+            {
+              const cls = createClass(ctx, code[pc++], stack[sp - 1], closure, stack, base);
+              if (heap !== null) chargeHeap(heap, classAllocationBytes(cls));
+              stack[sp - 1] = cls;
+            }
             break;
           case O.NEW: {
             const argc = code[pc++];
@@ -804,7 +827,8 @@ export function interpret(task: Task, fuel: number): RunStatus {
                 cls.errorState === 2 || (cls.errorState === 0 && !ctx.isErrorClass(cls))
                   ? FrameMode.Construct
                   : FrameMode.ConstructError;
-              sp = prepareFrame(stack, at, argc, target); // may throw: before the frame is recorded
+              sp = prepareFrame(stack, at, argc, target, heap); // may throw: before the frame is recorded
+              if (heap !== null) chargeHeap(heap, robjectBytes(cls.fieldNames.length));
               stack[at] = new RObjectType(cls, nullFields(cls.fieldNames.length));
               fPc[fp] = pc;
               fp++;
@@ -833,6 +857,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             const at = task.sp - argc - 1;
             const cls = stack[at];
             if (cls instanceof RClassType && cls.constructorClosure !== null && !cls.layoutInfo.abstract) {
+              if (heap !== null) chargeHeap(heap, robjectBytes(cls.fieldNames.length));
               stack[at] = new RObjectType(cls, nullFields(cls.fieldNames.length));
               pushFrame(task, cls.constructorClosure, at, argc, ctx.isErrorClass(cls) ? FrameMode.ConstructError : FrameMode.Construct);
             } else {
@@ -850,6 +875,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
           case O.NEW_OBJECT: {
             const layout = ctx.shapeLayouts[code[pc++]]!;
             const count = layout.fieldNames.length;
+            if (heap !== null) chargeHeap(heap, robjectBytes(count));
             const fields = stack.slice(sp - count, sp);
             sp -= count;
             stack[sp++] = new RObjectType(layout, fields);
@@ -942,6 +968,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             if (Array.isArray(obj) && typeof index === "number" && index >= 0 && index < obj.length && (index | 0) === index) {
               obj[index] = value;
             } else {
+              if (heap !== null && Array.isArray(obj) && index === obj.length) chargeHeap(heap, ARRAY_GROWTH_PER_ELEMENT);
               setIndexSlow(obj, index, value);
             }
             stack[sp - 1] = value;
@@ -949,6 +976,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
           }
           case O.NEW_ARRAY: {
             const count = code[pc++];
+            if (heap !== null) chargeHeap(heap, arrayBytes(count));
             const array = stack.slice(sp - count, sp);
             sp -= count;
             stack[sp++] = array;
@@ -956,18 +984,28 @@ export function interpret(task: Task, fuel: number): RunStatus {
           }
           case O.ARRAY_PUSH: {
             const value = stack[--sp];
+            if (heap !== null) chargeHeap(heap, ARRAY_GROWTH_PER_ELEMENT);
             (stack[sp - 1] as unknown[]).push(value);
             break;
           }
           case O.ARRAY_SPREAD: {
             const source = stack[--sp];
-            arraySpread(stack[sp - 1] as unknown[], source);
+            const target = stack[sp - 1] as unknown[];
+            if (heap !== null) {
+              // Charged after the copy (the count is known only then): an over-count at worst.
+              const before = target.length;
+              arraySpread(target, source);
+              chargeHeap(heap, (target.length - before) * ARRAY_GROWTH_PER_ELEMENT);
+            } else {
+              arraySpread(target, source);
+            }
             break;
           }
           case O.ARRAY_SLICE_FROM: {
             const from = code[pc++];
             const array = stack[sp - 1];
             if (!Array.isArray(array)) throw typeError("rest element of a non-array value");
+            if (heap !== null) chargeHeap(heap, arrayBytes(Math.max(0, array.length - from)));
             stack[sp - 1] = array.slice(from);
             break;
           }
@@ -977,7 +1015,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
 
           // ---- iteration
           case O.ITER_INIT:
-            stack[sp - 1] = makeIterator(stack[sp - 1]);
+            stack[sp - 1] = makeIterator(stack[sp - 1], heap);
             break;
           case O.ITER_NEXT: {
             const iterator = stack[sp - 1] as RIterator;

@@ -3,7 +3,11 @@
 // state (task.fp, task.sp, task.framePc); the interpreter saves before and reloads after.
 import type { VmContext } from "./context";
 import { getField } from "./context";
-import { RayaThrow, rangeError, typeError, VmError } from "./errors";
+import { chargeHeap, RayaThrow, rangeError, typeError, VmError } from "./errors";
+import {
+  ARRAY_GROWTH_PER_ELEMENT, arrayBytes, closureBytes, HEAP_SIZES, robjectBytes, sizeOf, stringBytes, TASK_STACK_GROWTH_PER_SLOT,
+  type HeapAccount,
+} from "./heap";
 import { describeForError, toRayaString } from "./format";
 import { AwaitOutcome, CallOutcome, ensureStack, FrameMode, IcKind, prepareFrame, pushFrame, UNCACHED } from "./interpreter";
 import { ARRAY_METHODS } from "./builtins/array";
@@ -142,7 +146,7 @@ export function callMethodSlow(task: Task, fn: FunctionInfo, ip: number, kind: I
   switch (kind) {
     case IcKind.Prelude: {
       const target = fn.icTargets[ip] as Closure;
-      ensureStack(stack, at + argc + 3);
+      ensureStack(stack, at + argc + 3, task.context.heap);
       for (let i = at + argc; i >= at; i--) stack[i + 1] = stack[i];
       stack[at] = target;
       task.sp = at + argc + 2;
@@ -204,13 +208,14 @@ function staticSlot(cls: RClass, name: string): { cls: RClass; index: number } |
 export function startTask(ctx: VmContext, callee: Closure, stack: unknown[], at: number, argc: number): Task {
   const child = ctx.newTask(callee.proto.name);
   const childStack = child.stack;
+  if (ctx.heap !== null) chargeHeap(ctx.heap, (argc + 1) * TASK_STACK_GROWTH_PER_SLOT);
   for (let i = 0; i <= argc; i++) childStack.push(stack[at + i]);
   child.fp = 0;
   child.frameClosure[0] = callee;
   child.frameBase[0] = 0;
   child.frameMode[0] = FrameMode.Normal;
   child.framePc[0] = 0;
-  child.sp = prepareFrame(childStack, 0, argc, callee.proto);
+  child.sp = prepareFrame(childStack, 0, argc, callee.proto, ctx.heap);
   child.state = TaskState.Ready;
   return child;
 }
@@ -264,7 +269,7 @@ export function spawnMethod(task: Task, fn: FunctionInfo, ip: number, at: number
   if (kind === IcKind.RayaMethod || kind === IcKind.AsyncMethod) {
     child = startTask(ctx, fn.icTargets[ip] as Closure, stack, at, argc);
   } else if (kind === IcKind.Prelude) {
-    ensureStack(stack, at + argc + 3);
+    ensureStack(stack, at + argc + 3, task.context.heap);
     for (let i = at + argc; i >= at; i--) stack[i + 1] = stack[i];
     const target = fn.icTargets[ip] as Closure;
     stack[at] = target;
@@ -352,7 +357,7 @@ export function spreadArguments(task: Task): number {
   const args = stack[task.sp - 1];
   if (!Array.isArray(args)) throw typeError("spread argument is not an array");
   let sp = task.sp - 1;
-  ensureStack(stack, sp + args.length + 8);
+  ensureStack(stack, sp + args.length + 8, task.context.heap);
   for (let i = 0; i < args.length; i++) stack[sp++] = args[i];
   task.sp = sp;
   return args.length;
@@ -371,7 +376,17 @@ export function makeClosure(ctx: VmContext, fnIndex: number, parent: Closure, st
     if (!(captured instanceof Box)) throw new VmError("Error", `capture ${i} of '${info.name}' is not a boxed variable`);
     captures.push(captured);
   }
+  if (ctx.heap !== null) chargeHeap(ctx.heap, closureBytes(captures.length));
   return new Closure(info, captures);
+}
+
+/** What CLASS allocates: the class (its maps and statics) and a closure per method, accessor
+ *  and constructor (inherited ones are shared, so this over-counts a subclass slightly). */
+export function classAllocationBytes(cls: RClass): number {
+  const closures =
+    cls.methods.size + cls.getters.size + cls.setters.size + cls.staticMethods.size + cls.staticGetters.size + cls.staticSetters.size +
+    (cls.constructorClosure === null ? 0 : 1);
+  return sizeOf(cls) + closures * closureBytes(0);
 }
 
 export function createClass(ctx: VmContext, classIndex: number, parent: unknown, current: Closure, stack: unknown[], base: number): RClass {
@@ -397,7 +412,10 @@ export function createClass(ctx: VmContext, classIndex: number, parent: unknown,
 /** NEW of something other than a concrete user class: builtin classes such as Map. */
 export function newSlow(task: Task, cls: unknown, at: number, argc: number): void {
   if (cls instanceof NativeFunction && cls.construct !== null) {
-    task.stack[at] = cls.construct(task.context, task.stack, at, argc);
+    const made = cls.construct(task.context, task.stack, at, argc);
+    // Map and Set built from an iterable: all new, priced whole before they become reachable.
+    if (task.context.heap !== null) chargeHeap(task.context.heap, sizeOf(made));
+    task.stack[at] = made;
     task.sp = at + 1;
     return;
   }
@@ -581,6 +599,7 @@ export function setPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
     }
     if (layout instanceof RClass) throw typeError(`Cannot set property '${name}' of ${describeForError(obj)}`);
     // An optional property the literal did not have: move the object to the layout that has it.
+    if (task.context.heap !== null) chargeHeap(task.context.heap, ARRAY_GROWTH_PER_ELEMENT);
     obj.layout = task.context.layoutForFields([...layout.fieldNames, name]);
     obj.fields.push(value);
     stack[at] = value;
@@ -610,7 +629,7 @@ export function setPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
 function callSetter(task: Task, setter: Closure, obj: unknown, value: unknown): void {
   const stack = task.stack;
   const at = task.sp - 2;
-  ensureStack(stack, at + 4);
+  ensureStack(stack, at + 4, task.context.heap);
   stack[at] = value;
   stack[at + 1] = obj;
   stack[at + 2] = value;
@@ -663,6 +682,7 @@ export function newObjectSpread(ctx: VmContext, obj: unknown, src: unknown): ROb
   };
   add(obj);
   add(src);
+  if (ctx.heap !== null) chargeHeap(ctx.heap, robjectBytes(values.length));
   return new RObject(ctx.layoutForFields(names), values);
 }
 
@@ -678,6 +698,7 @@ export function objectRest(ctx: VmContext, obj: unknown, constants: unknown[], f
       values.push(obj.fields[i]);
     }
   });
+  if (ctx.heap !== null) chargeHeap(ctx.heap, robjectBytes(values.length));
   return new RObject(ctx.layoutForFields(names), values);
 }
 
@@ -721,8 +742,20 @@ export function inOperator(key: unknown, obj: unknown): boolean {
   return false;
 }
 
-export function makeIterator(value: unknown): RIterator {
-  return new RIterator(iterableItems(value));
+export function makeIterator(value: unknown, heap: HeapAccount | null = null): RIterator {
+  const items = iterableItems(value);
+  if (heap !== null) chargeHeap(heap, HEAP_SIZES.ITERATOR + (items === value ? 0 : iteratorSnapshotBytes(value, items)));
+  return new RIterator(items);
+}
+
+/** The snapshot for…of takes of a Map (pairs), a Set, or a string (its code points). */
+function iteratorSnapshotBytes(source: unknown, items: readonly unknown[]): number {
+  let bytes = arrayBytes(items.length);
+  if (source instanceof Map) bytes += items.length * arrayBytes(2);
+  else if (typeof source === "string") {
+    for (const item of items) if ((item as string).charCodeAt(0) > 0xff) bytes += stringBytes(item as string);
+  }
+  return bytes;
 }
 
 export function arraySpread(target: unknown[], source: unknown): void {

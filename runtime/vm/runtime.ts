@@ -13,8 +13,8 @@ import { InvalidBytecodeError } from "../bytecode/errors";
 import { compile } from "../compiler/compile";
 import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
 import { VmContext, type ContextOwner, type StackFrameInfo } from "./context";
-import { VmError as RaisedError } from "./errors";
-import { contextRoots, measureReachable } from "./heap";
+import { HeapLimitExceeded, VmError as RaisedError } from "./errors";
+import { contextRoots, HeapAccount, measureReachable } from "./heap";
 import { RunStatus } from "./interpreter";
 import { startTask } from "./operations";
 import { createMainTask, uncaughtError } from "./run";
@@ -58,7 +58,8 @@ export type ContextState = "empty" | "initializing" | "ready" | "exited";
 
 export interface ContextOptions {
   name: string;
-  /** Recorded and reported; not enforced yet (see docs/inner-vm.md, "Limits"). */
+  /** Bytes of Raya values the context may hold live (docs/heap-accounting.md); an allocation
+   *  that does not fit after collecting ends the context with HeapLimitExceeded. */
   maxHeapBytes?: number;
   /** Live Tasks the context may hold at once (its module-init Task included). */
   maxTasks?: number;
@@ -77,8 +78,13 @@ export interface ContextLimits {
 }
 
 export interface ContextStats {
-  /** Bytes reachable from the context's roots, measured when stats() is called. */
+  /** With maxHeapBytes: the heap account's count (live bytes at its last collection plus bytes
+   *  charged since). Without: bytes reachable from the context's roots, measured by this call.
+   *  0 once the context has exited (its memory is released). */
   heapBytesUsed: number;
+  /** With maxHeapBytes: the largest count the account reached. Without: the same as heapBytesUsed
+   *  (no running count is kept for an unlimited context). */
+  heapPeakBytes: number;
   maxHeapBytes: number;
   tasks: number;
   maxTasks: number;
@@ -283,13 +289,22 @@ export class ContextHandle implements ContextOwner {
     const context = new VmContext(program, this.runtime.scheduler, (line) => this.outputLines.push(line));
     context.owner = this;
     context.weight = this.limits.weight;
+    this.attachHeapAccount(context);
     // Tasks that fail unawaited are reported here, never on the host's stderr.
     context.onError = (line) => this.errorLines.push(line);
     this.context = context;
     this.stateValue = "initializing";
     const handle = new TaskHandle(this);
     this.initHandle = handle;
-    const main = createMainTask(context);
+    let main: Task;
+    try {
+      main = createMainTask(context);
+    } catch (error) {
+      if (!(error instanceof HeapLimitExceeded)) throw error;
+      this.heapLimitHit(error);
+      handle.reject(this.exit as VmError);
+      return handle;
+    }
     this.bind(handle, main);
     if (!this.isAlive()) return handle; // the init Task alone broke maxTasks
     this.runtime.scheduler.makeReady(main);
@@ -363,6 +378,7 @@ export class ContextHandle implements ContextOwner {
     // Nothing has run yet: the scheduler starts its next round from setImmediate.
     context.owner = this;
     context.weight = this.limits.weight;
+    this.attachHeapAccount(context);
     context.onError = (line) => this.errorLines.push(line);
     this.context = context;
     this.outputLines.push(...context.output);
@@ -385,8 +401,10 @@ export class ContextHandle implements ContextOwner {
 
   stats(): ContextStats {
     const context = this.context;
+    const heap = this.heapUsage();
     return {
-      heapBytesUsed: context === null || this.exit !== null ? 0 : measureReachable(contextRoots(context)),
+      heapBytesUsed: heap.used,
+      heapPeakBytes: heap.peak,
       maxHeapBytes: this.limits.maxHeapBytes,
       tasks: context === null ? 0 : context.tasks.size,
       maxTasks: this.limits.maxTasks,
@@ -394,6 +412,15 @@ export class ContextHandle implements ContextOwner {
       maxStepBudget: this.limits.maxStepBudget,
       state: this.stateValue,
     };
+  }
+
+  private heapUsage(): { used: number; peak: number } {
+    const context = this.context;
+    if (context === null) return { used: 0, peak: 0 };
+    const account = context.heap;
+    if (account !== null) return { used: this.exit !== null ? 0 : account.used, peak: account.peak };
+    const used = this.exit !== null ? 0 : measureReachable(contextRoots(context));
+    return { used, peak: used };
   }
 
   info(): ContextInfo {
@@ -434,6 +461,7 @@ export class ContextHandle implements ContextOwner {
       // The context ended during the slice (a task bomb, or a capability that terminated it):
       // the Task that was running is finished now that the interpreter has let go of it.
       if (!task.finished) this.runtime.scheduler.finish(task, TaskState.Cancelled, null);
+      this.releaseMemory();
       return true;
     }
     const spent = (this.context?.stepsExecuted ?? 0) - this.sliceStartSteps;
@@ -473,8 +501,15 @@ export class ContextHandle implements ContextOwner {
   }
 
   crashed(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.fail(new VmError("RuntimeError", `internal VM error: ${message}`, this.id));
+    if (error instanceof HeapLimitExceeded) this.heapLimitHit(error);
+    else this.fail(new VmError("RuntimeError", `internal VM error: ${error instanceof Error ? error.message : String(error)}`, this.id));
+    // The interpreter has let go of the Task it was running (it threw out of its slice).
+    const context = this.context;
+    if (context === null) return;
+    const running = context.currentTask;
+    if (running !== null && !running.finished) this.runtime.scheduler.finish(running, TaskState.Cancelled, null);
+    context.currentTask = null; // as the scheduler does once the slice is over
+    this.releaseMemory();
   }
 
   capability(name: string): unknown {
@@ -498,6 +533,41 @@ export class ContextHandle implements ContextOwner {
 
   private assertAlive(): void {
     if (this.exit !== null) throw new VmError(this.exit.kind === "Terminated" ? "Terminated" : this.exit.kind, `context '${this.name}' has exited: ${this.exit.message}`, this.id);
+  }
+
+  /** A context with maxHeapBytes gets an account that its allocation sites charge. */
+  private attachHeapAccount(context: VmContext): void {
+    if (this.limits.maxHeapBytes === UNLIMITED) return;
+    // Per-reference string pricing: never under-counts strings made separately (a hostile
+    // program cannot hide many equal strings behind one price).
+    context.heap = new HeapAccount(this.limits.maxHeapBytes, () => contextRoots(context), { owner: context, strings: "per-reference" });
+  }
+
+  private heapLimitHit(error: HeapLimitExceeded): void {
+    if (this.exit !== null) return;
+    this.hitLimit(
+      "HeapLimitExceeded",
+      error.limit,
+      `context '${this.name}' exceeded its heap limit of ${error.limit} bytes (${error.live} live, ${error.requested} more requested)`,
+    );
+  }
+
+  /**
+   * Drops what an exited context holds, so the JavaScript collector can free it even while the
+   * host keeps the handle: its Tasks (and their stacks), globals, the context's copy of its
+   * output (the handle keeps its own). Only called
+   * when no Task of the context is inside the interpreter.
+   */
+  private releaseMemory(): void {
+    const context = this.context;
+    if (context === null || this.exit === null || context.currentTask !== null) return;
+    // finish() empties each Task's stack and drops it from context.tasks.
+    for (const task of [...context.tasks]) {
+      if (!task.finished) this.runtime.scheduler.finish(task, TaskState.Cancelled, null);
+    }
+    context.tasks.clear();
+    context.globals.fill(null);
+    context.output.length = 0;
   }
 
   private hitLimit(kind: VmErrorKind, limit: number, message: string): void {
@@ -527,6 +597,7 @@ export class ContextHandle implements ContextOwner {
     }
     for (const handle of this.handles.values()) handle.reject(error);
     this.handles.clear();
+    this.releaseMemory(); // deferred to the end of the slice when a Task is running
     this.runtime.contextExited(this, error);
   }
 
@@ -594,7 +665,15 @@ export class ContextHandle implements ContextOwner {
       handle.reject(error as VmError);
       return;
     }
-    const task = startTask(context, callee, stack, 0, args.length);
+    let task: Task;
+    try {
+      task = startTask(context, callee, stack, 0, args.length);
+    } catch (error) {
+      if (!(error instanceof HeapLimitExceeded)) throw error;
+      this.heapLimitHit(error);
+      handle.reject(this.exit as VmError);
+      return;
+    }
     this.bind(handle, task);
     if (this.exit === null) this.runtime.scheduler.makeReady(task);
   }

@@ -603,3 +603,126 @@ export async function tick(n: int): Task<int> {
     assert.equal(await fine.runEntry("tick", [3]).result(), 3);
   });
 });
+
+describe("Runtime: heap limits (maxHeapBytes)", () => {
+  const LIMIT = 2 * 1024 * 1024;
+  const BOMBS: Record<string, string> = {
+    "doubling strings": `export function bomb(): int { let s = "x"; while (true) { s = s + s; } return s.length; }`,
+    "a growing array": `export function bomb(): int { const a: int[] = []; while (true) { a.push(a.length); } return a.length; }`,
+    "a linked list of objects": `
+      class Cell { constructor(public next: Cell | null, public label: string) {} }
+      export function bomb(): int { let head: Cell | null = null; let n = 0; while (true) { head = new Cell(head, "c" + n); n = n + 1; } return n; }`,
+    "a growing Map": `export function bomb(): int { const m = new Map<int, string>(); let i = 0; while (true) { m.set(i, "v"); i = i + 1; } return m.size; }`,
+    "closures capturing big arrays": `
+      export function bomb(): int {
+        const keep: (() => int)[] = [];
+        while (true) {
+          const big: int[] = [];
+          for (let i = 0; i < 1000; i++) { big.push(i); }
+          keep.push(() => big.length);
+        }
+        return keep.length;
+      }`,
+  };
+
+  for (const [what, source] of Object.entries(BOMBS)) {
+    it(`ends a context allocating ${what} with HeapLimitExceeded while a sibling and the host finish`, async () => {
+      const rt = new Runtime();
+      const hits: string[] = [];
+      rt.on("limitHit", (info) => hits.push(info.kind));
+      const bomb = rt.createContext({ name: "bomb", maxHeapBytes: LIMIT });
+      bomb.loadSource(source, "bomb.raya");
+      const exploding = bomb.runEntry("bomb");
+      const sibling = rt.createContext({ name: "sibling" });
+      sibling.loadSource(`export function sum(n: int): number { let s: number = 0; for (let i = 0; i < n; i++) { s = s + i; } return s; }`, "s.raya");
+      const summing = sibling.runEntry("sum", [100_000]);
+
+      const error = await failure(exploding);
+      assert.equal(error.kind, "HeapLimitExceeded");
+      assert.match(error.message, /heap limit of 2097152 bytes/);
+      assert.equal(error.contextId, bomb.id);
+      assert.deepEqual(hits, ["HeapLimitExceeded"]);
+      assert.equal(await summing.result(), 4999950000);
+      assert.equal(bomb.state, "exited");
+      assert.equal(bomb.exitError?.kind, "HeapLimitExceeded");
+      const stats = bomb.stats();
+      assert.equal(stats.tasks, 0, "every Task of the failed context ended");
+      assert.equal(stats.heapBytesUsed, 0, "its memory is released");
+      // The peak is the larger of the counts charged and the live size the final collection
+      // measured (the charges price growth ahead of time, the collection what is really there).
+      assert.ok(stats.heapPeakBytes < 2 * LIMIT, `peak ${stats.heapPeakBytes} near the limit`);
+      assert.ok(stats.heapPeakBytes > LIMIT / 2, `peak ${stats.heapPeakBytes} near the limit`);
+      assert.ok(bomb.vmContext!.globals.every((g) => g === null), "globals cleared");
+      assert.equal(sibling.state, "ready");
+      // The host goes on: its own timers still fire after the context failed.
+      assert.equal(await new Promise((resolve) => setTimeout(() => resolve("host"), 1)), "host");
+      assert.equal(thrown(() => bomb.runEntry("bomb")).kind, "HeapLimitExceeded", "an exited context refuses further use");
+    });
+  }
+
+  it("delivers HeapLimitExceeded to every awaiting handle of the context", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "many", maxHeapBytes: LIMIT });
+    ctx.loadSource(
+      `export function waitLong(): int { sleep(10_000); return 1; }
+       export function bomb(): int { const a: string[] = []; while (true) { a.push("n" + a.length); } return 0; }`,
+      "m.raya",
+    );
+    const sleepers = [ctx.runEntry("waitLong"), ctx.runEntry("waitLong")];
+    const exploding = ctx.runEntry("bomb");
+    for (const handle of [exploding, ...sleepers]) assert.equal((await failure(handle)).kind, "HeapLimitExceeded");
+    assert.equal(ctx.stats().tasks, 0);
+  });
+
+  it("never hits the limit in a context that allocates garbage in a loop but keeps little live", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "churn", maxHeapBytes: 1024 * 1024 });
+    ctx.loadSource(
+      `export function churn(rounds: int): int {
+         let total = 0;
+         for (let i = 0; i < rounds; i++) {
+           const tmp: int[] = [];
+           for (let j = 0; j < 50; j++) { tmp.push(j); }
+           const label = "item " + i + " of " + rounds;
+           const m = new Map<string, int>();
+           m.set(label, tmp.length);
+           const f = (): int => tmp.length + label.length;
+           total = total + f();
+         }
+         return total;
+       }`,
+      "churn.raya",
+    );
+    const result = (await ctx.runEntry("churn", [40_000]).result()) as number;
+    assert.ok(result > 40_000 * 60, `result ${result}`);
+    const account = ctx.vmContext!.heap!;
+    assert.ok(account.collections > 3, `collected ${account.collections} times`);
+    const stats = ctx.stats();
+    assert.ok(stats.heapPeakBytes <= 1024 * 1024, `peak ${stats.heapPeakBytes}`);
+    assert.ok(stats.heapBytesUsed > 0 && stats.heapBytesUsed <= 1024 * 1024);
+    assert.equal(ctx.state, "ready");
+  });
+
+  it("runs a program within its limit exactly as an unlimited context does", async () => {
+    const source = `
+      class Point { constructor(public x: number, public y: number) {} }
+      const words = "the quick brown fox jumps over the lazy dog".split(" ");
+      const counts = new Map<string, int>();
+      for (const w of words) { counts.set(w, (counts.get(w) ?? 0) + 1); }
+      const points: Point[] = [];
+      for (let i = 0; i < 100; i++) { points.push(new Point(i, i * 0.5)); }
+      const shout = words.map((w: string): string => w.toUpperCase()).join("-");
+      console.log(shout, counts.get("the"), points[99].y, [...counts.keys()].length);
+      export function total(): number { let s: number = 0; for (const p of points) { s = s + p.x + p.y; } return s; }`;
+    const rt = new Runtime();
+    const limited = rt.createContext({ name: "limited", maxHeapBytes: 512 * 1024 });
+    const free = rt.createContext({ name: "free" });
+    for (const ctx of [limited, free]) ctx.loadSource(source, "p.raya");
+    const totals = await Promise.all([limited.runEntry("total").result(), free.runEntry("total").result()]);
+    assert.equal(totals[0], totals[1]);
+    assert.deepEqual(limited.output, free.output);
+    assert.deepEqual(limited.output, ["THE-QUICK-BROWN-FOX-JUMPS-OVER-THE-LAZY-DOG 2 49.5 8"]);
+    assert.equal(free.vmContext!.heap, null, "an unlimited context has no account");
+    assert.ok(limited.stats().heapBytesUsed > 0);
+  });
+});

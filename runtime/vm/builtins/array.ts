@@ -3,7 +3,8 @@
 // except that pop/shift/at on a missing element give null.
 import { toRayaString } from "../format";
 import { NativeFunction, type NativeImpl } from "../value";
-import { arg, numberArg, optional, restArgs } from "./args";
+import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes } from "../heap";
+import { arg, chargeBytes, heapOf, chargeString, numberArg, optional, restArgs } from "./args";
 import { iterableItems } from "./iterables";
 
 type ArrayMethod = (a: unknown[], stack: unknown[], at: number, argc: number) => unknown;
@@ -55,16 +56,53 @@ const methods: Record<string, ArrayMethod> = {
   toString: (a: unknown[]) => joinArray(a, ","),
 };
 
-export const ARRAY_METHODS = new Map<string, NativeImpl>(
-  Object.entries(methods).map(([name, method]) => [name, (_vm, stack, at, argc) => method(stack[at] as unknown[], stack, at, argc)]),
-);
+/** What a limited context is charged for each allocating method, before (grow) or after (made) it runs. */
+function arrayNative(name: string, method: ArrayMethod): NativeImpl {
+  switch (name) {
+    case "push":
+    case "unshift":
+      return (vm, stack, at, argc) => {
+        if (heapOf(vm) !== null) chargeBytes(vm, argc * ARRAY_GROWTH_PER_ELEMENT);
+        return method(stack[at] as unknown[], stack, at, argc);
+      };
+    case "splice":
+      return (vm, stack, at, argc) => {
+        if (heapOf(vm) !== null) chargeBytes(vm, Math.max(0, argc - 2) * ARRAY_GROWTH_PER_ELEMENT);
+        const removed = method(stack[at] as unknown[], stack, at, argc) as unknown[];
+        if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes(removed.length));
+        return removed;
+      };
+    case "slice":
+    case "concat":
+      return (vm, stack, at, argc) => {
+        const made = method(stack[at] as unknown[], stack, at, argc) as unknown[];
+        if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes(made.length));
+        return made;
+      };
+    case "join":
+    case "toString":
+      return (vm, stack, at, argc) => {
+        const text = method(stack[at] as unknown[], stack, at, argc);
+        chargeString(vm, text);
+        return text;
+      };
+    default:
+      return (_vm, stack, at, argc) => method(stack[at] as unknown[], stack, at, argc);
+  }
+}
+
+export const ARRAY_METHODS = new Map<string, NativeImpl>(Object.entries(methods).map(([name, method]) => [name, arrayNative(name, method)]));
 
 export const ARRAY_NAMESPACE = new NativeFunction(
   "Array",
   null,
   new Map<string, unknown>([
     ["isArray", new NativeFunction("isArray", (_vm, stack, at, argc) => Array.isArray(arg(stack, at, argc, 0)))],
-    ["from", new NativeFunction("from", (_vm, stack, at, argc) => Array.from(iterableItems(arg(stack, at, argc, 0))))],
+    ["from", new NativeFunction("from", (vm, stack, at, argc) => {
+      const made = Array.from(iterableItems(arg(stack, at, argc, 0)));
+      if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes(made.length));
+      return made;
+    })],
   ]),
   null,
   (value) => Array.isArray(value),

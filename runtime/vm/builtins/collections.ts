@@ -3,7 +3,9 @@
 import { typeError } from "../errors";
 import { describeForError } from "../format";
 import { NativeFunction, type NativeImpl } from "../value";
-import { arg } from "./args";
+import { arrayBytes, MAP_GROWTH_PER_ENTRY, SET_GROWTH_PER_ENTRY } from "../heap";
+import { arg, chargeBytes, heapOf } from "./args";
+import { chargeHeap } from "../errors";
 import { iterableItems } from "./iterables";
 
 export const MAP_METHODS = new Map<string, NativeImpl>([
@@ -11,29 +13,59 @@ export const MAP_METHODS = new Map<string, NativeImpl>([
     const value = (stack[at] as Map<unknown, unknown>).get(arg(stack, at, argc, 0));
     return value === undefined ? null : value;
   }],
-  ["set", (_vm, stack, at, argc) => (stack[at] as Map<unknown, unknown>).set(arg(stack, at, argc, 0), arg(stack, at, argc, 1))],
+  ["set", (vm, stack, at, argc) => {
+    const map = stack[at] as Map<unknown, unknown>;
+    const key = arg(stack, at, argc, 0);
+    const heap = heapOf(vm);
+    if (heap !== null && !map.has(key)) chargeHeap(heap, MAP_GROWTH_PER_ENTRY);
+    return map.set(key, arg(stack, at, argc, 1));
+  }],
   ["has", (_vm, stack, at, argc) => (stack[at] as Map<unknown, unknown>).has(arg(stack, at, argc, 0))],
   ["delete", (_vm, stack, at, argc) => (stack[at] as Map<unknown, unknown>).delete(arg(stack, at, argc, 0))],
   ["clear", (_vm, stack, at) => {
     (stack[at] as Map<unknown, unknown>).clear();
     return null;
   }],
-  ["keys", (_vm, stack, at) => Array.from((stack[at] as Map<unknown, unknown>).keys())],
-  ["values", (_vm, stack, at) => Array.from((stack[at] as Map<unknown, unknown>).values())],
-  ["entries", (_vm, stack, at) => Array.from((stack[at] as Map<unknown, unknown>).entries())],
+  ["keys", (vm, stack, at) => {
+    if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes((stack[at] as Map<unknown, unknown>).size));
+    return Array.from((stack[at] as Map<unknown, unknown>).keys());
+  }],
+  ["values", (vm, stack, at) => {
+    if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes((stack[at] as Map<unknown, unknown>).size));
+    return Array.from((stack[at] as Map<unknown, unknown>).values());
+  }],
+  ["entries", (vm, stack, at) => {
+    if (heapOf(vm) !== null) chargeBytes(vm, entriesBytes((stack[at] as Map<unknown, unknown>).size));
+    return Array.from((stack[at] as Map<unknown, unknown>).entries());
+  }],
 ]);
 
 export const SET_METHODS = new Map<string, NativeImpl>([
-  ["add", (_vm, stack, at, argc) => (stack[at] as Set<unknown>).add(arg(stack, at, argc, 0))],
+  ["add", (vm, stack, at, argc) => {
+    const set = stack[at] as Set<unknown>;
+    const item = arg(stack, at, argc, 0);
+    const heap = heapOf(vm);
+    if (heap !== null && !set.has(item)) chargeHeap(heap, SET_GROWTH_PER_ENTRY);
+    return set.add(item);
+  }],
   ["has", (_vm, stack, at, argc) => (stack[at] as Set<unknown>).has(arg(stack, at, argc, 0))],
   ["delete", (_vm, stack, at, argc) => (stack[at] as Set<unknown>).delete(arg(stack, at, argc, 0))],
   ["clear", (_vm, stack, at) => {
     (stack[at] as Set<unknown>).clear();
     return null;
   }],
-  ["values", (_vm, stack, at) => Array.from((stack[at] as Set<unknown>).values())],
-  ["keys", (_vm, stack, at) => Array.from((stack[at] as Set<unknown>).values())],
-  ["entries", (_vm, stack, at) => Array.from((stack[at] as Set<unknown>).values(), (v) => [v, v])],
+  ["values", (vm, stack, at) => {
+    if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes((stack[at] as Set<unknown>).size));
+    return Array.from((stack[at] as Set<unknown>).values());
+  }],
+  ["keys", (vm, stack, at) => {
+    if (heapOf(vm) !== null) chargeBytes(vm, arrayBytes((stack[at] as Set<unknown>).size));
+    return Array.from((stack[at] as Set<unknown>).values());
+  }],
+  ["entries", (vm, stack, at) => {
+    if (heapOf(vm) !== null) chargeBytes(vm, entriesBytes((stack[at] as Set<unknown>).size));
+    return Array.from((stack[at] as Set<unknown>).values(), (v) => [v, v]);
+  }],
 ]);
 
 export const MAP_CLASS = new NativeFunction(
@@ -63,3 +95,8 @@ export const SET_CLASS = new NativeFunction(
   },
   (value) => value instanceof Set,
 );
+
+/** An array of `size` [key, value] pairs, every pair a new two-element array. */
+function entriesBytes(size: number): number {
+  return arrayBytes(size) + size * arrayBytes(2);
+}

@@ -6,7 +6,8 @@ import { formatLogLine, toRayaString } from "../format";
 import { Task } from "../task";
 import { NativeFunction, SUSPEND, type NativeImpl } from "../value";
 import { ARRAY_NAMESPACE } from "./array";
-import { arg, numberArg, optional, restArgs } from "./args";
+import { measureReachable } from "../heap";
+import { arg, chargeBytes, chargeString, heapOf, numberArg, optional, restArgs } from "./args";
 import { MAP_CLASS, SET_CLASS } from "./collections";
 import { jsonParse, jsonStringify } from "./json";
 
@@ -111,8 +112,17 @@ const STRING = namespace(
 const BOOLEAN = namespace("Boolean", {}, (_vm, st, at, n) => !!arg(st, at, n, 0));
 
 const JSON_NAMESPACE = namespace("JSON", {
-  stringify: fn("stringify", (_vm, st, at, n) => jsonStringify(arg(st, at, n, 0), arg(st, at, n, 2))),
-  parse: fn("parse", (_vm, st, at, n) => jsonParse(arg(st, at, n, 0))),
+  stringify: fn("stringify", (vm, st, at, n) => {
+    const text = jsonStringify(arg(st, at, n, 0), arg(st, at, n, 2));
+    chargeString(vm, text);
+    return text;
+  }),
+  parse: fn("parse", (vm, st, at, n) => {
+    const value = jsonParse(arg(st, at, n, 0));
+    // Entirely new: priced as a limited context's collector would trace it.
+    if (heapOf(vm) !== null) chargeBytes(vm, measureReachable([value], { strings: "per-reference" }));
+    return value;
+  }),
 });
 
 const DATE = namespace("Date", { now: fn("now", () => Date.now()) });

@@ -1,11 +1,17 @@
 // Methods of number, int and boolean values.
-import type { NativeImpl } from "../value";
-import { optional } from "./args";
+import type { NativeHost, NativeImpl } from "../value";
+import { chargeString, optional } from "./args";
+
+/** A number's text: a new string, charged to a limited context. */
+function numberText(vm: NativeHost, text: string): string {
+  chargeString(vm, text);
+  return text;
+}
 
 export const NUMBER_METHODS = new Map<string, NativeImpl>([
-  ["toString", (_vm, stack, at, argc) => (stack[at] as number).toString(optional(stack, at, argc, 0) as number | undefined)],
-  ["toFixed", (_vm, stack, at, argc) => (stack[at] as number).toFixed(optional(stack, at, argc, 0) as number | undefined)],
-  ["toPrecision", (_vm, stack, at, argc) => (stack[at] as number).toPrecision(optional(stack, at, argc, 0) as number | undefined)],
+  ["toString", (vm, stack, at, argc) => numberText(vm, (stack[at] as number).toString(optional(stack, at, argc, 0) as number | undefined))],
+  ["toFixed", (vm, stack, at, argc) => numberText(vm, (stack[at] as number).toFixed(optional(stack, at, argc, 0) as number | undefined))],
+  ["toPrecision", (vm, stack, at, argc) => numberText(vm, (stack[at] as number).toPrecision(optional(stack, at, argc, 0) as number | undefined))],
   ["valueOf", (_vm, stack, at) => stack[at]],
 ]);
 

@@ -2,7 +2,8 @@
 // `undefined` in JavaScript are null (at, codePointAt).
 import { toRayaString } from "../format";
 import type { NativeImpl } from "../value";
-import { numberArg, optional, orNull, restArgs, stringArg } from "./args";
+import { measureReachable } from "../heap";
+import { chargeBytes, chargeString, heapOf, numberArg, optional, orNull, restArgs, stringArg } from "./args";
 
 type StringMethod = (s: string, stack: unknown[], at: number, argc: number) => unknown;
 
@@ -35,6 +36,31 @@ const methods: Record<string, StringMethod> = {
   valueOf: (s: string) => s,
 };
 
-export const STRING_METHODS = new Map<string, NativeImpl>(
-  Object.entries(methods).map(([name, method]) => [name, (_vm, stack, at, argc) => method(stack[at] as string, stack, at, argc)]),
-);
+/** Methods whose result is a new string: charged to a limited context's heap account.
+ *  (at/charAt of a Latin-1 character return V8's shared single-character strings, which the
+ *  flat price over-counts slightly; kept simple.) */
+const MAKES_STRING = new Set([
+  "slice", "substring", "trim", "trimStart", "trimEnd", "toUpperCase", "toLowerCase", "replace", "replaceAll",
+  "padStart", "padEnd", "repeat", "concat", "at", "charAt",
+]);
+
+function stringNative(name: string, method: StringMethod): NativeImpl {
+  if (name === "split") {
+    return (vm, stack, at, argc) => {
+      const parts = method(stack[at] as string, stack, at, argc);
+      // The array and every part are new: priced per reference, as a limited context traces them.
+      if (heapOf(vm) !== null) chargeBytes(vm, measureReachable([parts], { strings: "per-reference" }));
+      return parts;
+    };
+  }
+  if (MAKES_STRING.has(name)) {
+    return (vm, stack, at, argc) => {
+      const result = method(stack[at] as string, stack, at, argc);
+      chargeString(vm, result);
+      return result;
+    };
+  }
+  return (_vm, stack, at, argc) => method(stack[at] as string, stack, at, argc);
+}
+
+export const STRING_METHODS = new Map<string, NativeImpl>(Object.entries(methods).map(([name, method]) => [name, stringNative(name, method)]));
