@@ -5,6 +5,7 @@ import { getQuickJS, type QuickJSWASMModule } from "quickjs-emscripten";
 import { compile, run } from "../runtime";
 import { runTaskBenchmarks } from "./tasks";
 import { benchMarshal } from "./marshal";
+import { runContextBenchmarks } from "./contexts";
 import { ENGINE_WORKLOADS, type Workload } from "./workloads";
 import { medianMs } from "./timing";
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     `\nMarshalling 10,000 records into a context and back: Raya ${marshal.rayaMs.toFixed(2)} ms, ` +
       `structuredClone ${marshal.structuredCloneMs.toFixed(2)} ms, ratio ${(marshal.rayaMs / marshal.structuredCloneMs).toFixed(2)} (target <= 1)`,
   );
+  await runContextBenchmarks();
 }
 
 main().catch((error: unknown) => {
