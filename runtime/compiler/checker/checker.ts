@@ -2357,21 +2357,30 @@ export class Checker {
 
   // ---------------------------------------------------------------- members and indexing
 
+  /**
+   * The receiver of a member or index link with null removed: by `?.` (the chain becomes
+   * nullable), by an earlier `?.` in the same chain, or after reporting "possibly null".
+   */
+  private chainReceiver(e: A.MemberExpr | A.IndexExpr, objType: Type): { type: Type; chained: boolean } {
+    let type = objType;
+    let chained = this.chainNullable.has(e.object);
+    if (chained) type = removeNull(type);
+    if (e.optional) {
+      if (isNullable(type)) {
+        type = removeNull(type);
+        chained = true;
+      }
+    } else if (isNullable(type) && type.kind !== "error") {
+      this.report(e.object, "Object is possibly 'null'.");
+      type = removeNull(type);
+    }
+    return { type, chained };
+  }
+
   private checkMember(e: A.MemberExpr): Type {
     if (e.object.kind === "Super") return this.checkSuperMember(e);
     const objType = this.checkExpr(e.object);
-    let t = objType;
-    let chained = this.chainNullable.has(e.object);
-    if (chained) t = removeNull(t);
-    if (e.optional) {
-      if (isNullable(t)) {
-        t = removeNull(t);
-        chained = true;
-      }
-    } else if (isNullable(t) && t.kind !== "error") {
-      this.report(e.object, "Object is possibly 'null'.");
-      t = removeNull(t);
-    }
+    let { type: t, chained } = this.chainReceiver(e, objType);
     if (t.kind === "never") return errorType;
     const look = this.rel.getProperty(t, e.name);
     if (!look) {
@@ -2443,18 +2452,7 @@ export class Checker {
   private checkIndex(e: A.IndexExpr): Type {
     const objType = this.checkExpr(e.object);
     const idx = this.checkExpr(e.index);
-    let t = objType;
-    let chained = this.chainNullable.has(e.object);
-    if (chained) t = removeNull(t);
-    if (e.optional) {
-      if (isNullable(t)) {
-        t = removeNull(t);
-        chained = true;
-      }
-    } else if (isNullable(t) && t.kind !== "error") {
-      this.report(e.object, "Object is possibly 'null'.");
-      t = removeNull(t);
-    }
+    let { type: t, chained } = this.chainReceiver(e, objType);
     let result = this.indexedType(t, idx, e);
     if (chained) {
       this.chainNullable.add(e);
