@@ -9,6 +9,11 @@ import { BYTECODE_VERSION, type ClassLayout, type FunctionProto, type Program } 
 import { jumpOperandIndex, Op, OP_NAMES, OPERAND_COUNT } from "./opcodes";
 import { hasStackEffect, jumpEdgeDepth, popsOf, pushesOf } from "./stack-effects";
 
+/** True when the program is run by `raya run` (its entry file's main() is called after the
+ *  top-level code), false in a context of the Runtime (the host runs entries). No Raya source
+ *  can name it: the entry function's epilogue alone loads it. */
+export const RUNS_MAIN_BUILTIN = "<runs main>";
+
 /** Names LOAD_BUILTIN may load. The VM implements exactly these. */
 export const BUILTIN_NAMES: readonly string[] = [
   "console", "Math", "JSON", "Map", "Set", "Number", "String", "Boolean", "Date", "Array",
@@ -16,6 +21,7 @@ export const BUILTIN_NAMES: readonly string[] = [
   "sleep", "Task", "Mutex", "Channel",
   // raya:vm
   "Vm", "Compiler", "VmError",
+  RUNS_MAIN_BUILTIN,
 ];
 const BUILTIN_SET: ReadonlySet<string> = new Set(BUILTIN_NAMES);
 

@@ -97,7 +97,7 @@ async function resumeCommand(args: string[]): Promise<number> {
 
 function outputOptions(stats: boolean): RunOptions {
   const options: RunOptions = { onOutput: (line) => process.stdout.write(line + "\n") };
-  if (stats) options.onStats = (row) => process.stderr.write(statsTable([row]));
+  if (stats) options.onStats = (rows) => process.stderr.write(statsTable(rows));
   return options;
 }
 

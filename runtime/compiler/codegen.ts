@@ -9,7 +9,8 @@ import { analyzeCaptures, patternNames, type BindingNode } from "./codegen/captu
 import { ProgramBuilder } from "./codegen/program-builder";
 import { FunctionCompiler, type FunctionSpec } from "./codegen/function-compiler";
 import { Scope, type Binding, type GlobalBinding } from "./codegen/bindings";
-import { CodegenError } from "./codegen/emitter";
+import { CodegenError, Label } from "./codegen/emitter";
+import { RUNS_MAIN_BUILTIN } from "../bytecode/verify";
 
 export { CodegenError } from "./codegen/emitter";
 
@@ -157,9 +158,23 @@ class Linker {
     };
     const env = { program: this.program, fileIndex: m.fileIndex, moduleScope: m.scope };
     const compiler = new FunctionCompiler(env, spec, null, m.scope);
-    return compiler.compileModuleBody(m.source.body, (fc) => {
+    return compiler.compileModuleBody(m.source.body, (fc) => this.checkCapabilities(m, fc), (fc) => {
       if (m.isEntry) this.callMain(m, fc);
     });
+  }
+
+  /** Loads every capability the module imports from "host:" as its first act, used or not: a
+   *  context refuses at load time a program importing a capability it was not granted (the
+   *  runtime finds the names in LOAD_CAPABILITY operands), and `raya run` fails at once. */
+  private checkCapabilities(m: ModuleInfo, fc: FunctionCompiler): void {
+    for (const stmt of m.source.body) {
+      if (stmt.kind !== "Import" || this.graph.resolve(m.source.file, stmt.source) !== "host:") continue;
+      for (const spec of stmt.specifiers) {
+        fc.em.position(spec.line, spec.col);
+        fc.em.emit(Op.LOAD_CAPABILITY, this.program.string(spec.imported));
+        fc.em.emit(Op.POP);
+      }
+    }
   }
 
   /** The entry file's result when no top-level `return` ran: `main()` (awaited when async), if declared. */
@@ -174,10 +189,16 @@ class Linker {
     if (!declaredHere) return;
     const position = main.fnDecl ?? m.source.body[m.source.body.length - 1] ?? null;
     if (position) fc.em.position(position.line, position.col);
+    // A program run by `raya run` calls main(); one loaded into an inner VM does not (its host
+    // runs the entries it wants, main included): RUNS_MAIN_BUILTIN says which this is.
+    const skip = new Label();
+    fc.em.emit(Op.LOAD_BUILTIN, this.program.string(RUNS_MAIN_BUILTIN));
+    fc.em.emitJump(Op.JUMP_IF_FALSE, skip);
     fc.emitLoad(main);
     fc.em.emit(Op.CALL, 0);
     if (main.fnDecl ? main.fnDecl.async : main.asyncInit === true) fc.em.emit(Op.AWAIT);
     fc.em.emit(Op.RETURN);
+    fc.em.place(skip);
   }
 
   private compileEntry(inits: number[]): number {

@@ -2,7 +2,8 @@
 // statistics. Several contexts may share one Scheduler; nothing here is global state.
 import type { Program } from "../bytecode/module";
 import { createBuiltins } from "./builtins";
-import { chargeHeap, type VmErrorKind } from "./errors";
+import { chargeHeap, type ContextError, type TraceFrame, type VmErrorKind } from "./errors";
+import type { InnerVmHost } from "./inner-vm";
 import { NEW_TASK_BYTES, stringBytes, type HeapAccount } from "./heap";
 import type { Scheduler } from "./scheduler";
 import { formatLogLine, toRayaString } from "./format";
@@ -37,12 +38,7 @@ export interface DebugHooks {
   runsWhilePaused(task: Task): boolean;
 }
 
-export interface StackFrameInfo {
-  function: string;
-  file: string;
-  line: number;
-  column: number;
-}
+export type StackFrameInfo = TraceFrame;
 
 /** Frames beyond this many (innermost first) are left out of stack traces, as V8 does. */
 const STACK_TRACE_LIMIT = 50;
@@ -74,6 +70,8 @@ export class VmContext implements NativeHost {
    *  runtime/vm/runtime.ts); null otherwise, so an unlimited context pays one null test per
    *  allocation (docs/heap-accounting.md). */
   heap: HeapAccount | null = null;
+  /** What `raya:vm` in this context creates inner VMs on (attachInnerVms); null: it cannot. */
+  innerVms: InnerVmHost | null = null;
   /** "Uncaught (in task worker#3) Error: ..." lines for failed Tasks nobody awaited. */
   readonly errorOutput: string[] = [];
   /** Receives those lines; when null they go to process.stderr. */
@@ -204,6 +202,22 @@ export class VmContext implements NativeHost {
     setField(error, "name", kind === "SyntaxError" && !(cls instanceof RClass && cls.name === kind) ? "SyntaxError" : layout.name);
     setField(error, "stack", formatStackText(layout.name, message, trace));
     return error;
+  }
+
+  /** An instance of the prelude's VmError class (raya:vm) describing `failure`. A RuntimeError
+   *  carries the inner program's stack, so `stack` shows where the inner code failed. */
+  makeVmError(failure: ContextError, trace: StackFrameInfo[]): RObject {
+    const cls = this.intrinsic("VmError");
+    // A hand-assembled program without the prelude gets a plain Error.
+    if (!(cls instanceof RClass)) return this.makeError("Error", `${failure.kind}: ${failure.message}`, trace);
+    const made = new RObject(cls, new Array<unknown>(cls.fieldNames.length).fill(null));
+    const frames = failure.rayaStack ?? trace;
+    setField(made, "message", failure.message);
+    setField(made, "name", "VmError");
+    setField(made, "kind", failure.kind);
+    setField(made, "contextId", failure.contextId);
+    setField(made, "stack", formatStackText(`VmError [${failure.kind}]`, failure.message, frames));
+    return made;
   }
 
   /** Used only when a program was built without the prelude (hand-assembled tests). */

@@ -14,6 +14,41 @@ export class VmError extends Error {
   }
 }
 
+/** What ended or refused a context operation, as raya:vm's VmError and the host API report it
+ *  (raya:vm's declarations list the same kinds from this array). */
+export const CONTEXT_ERROR_KINDS = [
+  "HeapLimitExceeded", "TaskLimitExceeded", "StepBudgetExceeded", "RuntimeError", "CapabilityNotFound",
+  "Terminated", "MarshalError", "InvalidBytecode", "InvalidSnapshot", "EntryNotFound", "CompileError",
+] as const;
+export type ContextErrorKind = (typeof CONTEXT_ERROR_KINDS)[number];
+
+/** A frame of a Raya stack trace, innermost first in a trace. */
+export interface TraceFrame {
+  function: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * A failure of (or in) a context. Hosts see it as the `VmError` of runtime/index.ts; a native of
+ * raya:vm throws it inside the interpreter, which turns it into an instance of the prelude's
+ * VmError class (with `kind` and `contextId`) that Raya code can catch.
+ */
+export class ContextError extends Error {
+  constructor(
+    readonly kind: ContextErrorKind,
+    message: string,
+    /** The context the failure belongs to (0 when there is none yet). */
+    readonly contextId: number,
+    /** The inner Raya stack, innermost frame first (RuntimeError only). */
+    readonly rayaStack: TraceFrame[] | null = null,
+  ) {
+    super(message);
+    this.name = "VmError";
+  }
+}
+
 /** A Raya value being thrown (THROW, or an awaited Task's failure rethrown). */
 export class RayaThrow {
   constructor(readonly value: unknown) {}

@@ -5,7 +5,7 @@
 // rare or complex ones call out-of-line helpers (which keeps this function small enough for
 // the optimising compiler), saving and reloading the frame state around the call.
 import { formatStackText as formatStack, type VmContext } from "./context";
-import { chargeHeap, RayaThrow, rangeError, typeError, VmError } from "./errors";
+import { chargeHeap, ContextError, RayaThrow, rangeError, typeError, VmError } from "./errors";
 import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, HEAP_SIZES, robjectBytes, stringBytes, TASK_STACK_GROWTH_PER_SLOT, type HeapAccount } from "./heap";
 import {
   callMethodSlow, callValueSlow, createClass, getIndexSlow, getPropertySlow, inOperator, instanceOf,
@@ -17,7 +17,7 @@ import { toRayaString } from "./format";
 import { CANCELLATION, Task, TaskState } from "./task";
 import { Channel, Mutex } from "./sync";
 import {
-  ABSENT, ARRAY_KEY, BOOLEAN_KEY, Box, Closure, FunctionInfo, MAP_KEY, NativeFunction, NUMBER_KEY, RClass, RIterator, RObject,
+  ABSENT, ARRAY_KEY, BOOLEAN_KEY, Box, Closure, FunctionInfo, MAP_KEY, NativeFunction, NativeObject, NUMBER_KEY, RClass, RIterator, RObject,
   SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
 } from "./value";
 
@@ -64,6 +64,7 @@ export function receiverKey(receiver: unknown): unknown {
   if (receiver instanceof ChannelType) return KEY_CHANNEL;
   if (receiver instanceof MutexType) return KEY_MUTEX;
   if (receiver instanceof RClassType || receiver instanceof NativeFunctionType) return receiver;
+  if (receiver instanceof NativeObject) return receiver.nativeClass;
   return UNCACHED;
 }
 
@@ -1079,6 +1080,8 @@ function finishSlice(task: Task, outcome: CallOutcome, spent: number): RunStatus
 function thrownValue(ctx: VmContext, task: Task, error: unknown, ip: number): unknown {
   if (error instanceof RayaThrow) return error.value;
   if (error instanceof VmError) return ctx.makeError(error.kind, error.message, ctx.captureTrace(task, ip));
+  // raya:vm reporting a failure of an inner context (or of creating one).
+  if (error instanceof ContextError) return ctx.makeVmError(error, ctx.captureTrace(task, ip));
   // A JavaScript builtin used by a native rejected its input (e.g. "ab".repeat(-1)), or a
   // native recursed too deeply (formatting a very deeply nested structure).
   if (error instanceof RangeError) return ctx.makeError("RangeError", error.message, ctx.captureTrace(task, ip));

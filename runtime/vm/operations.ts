@@ -9,6 +9,7 @@ import {
   type HeapAccount,
 } from "./heap";
 import { describeForError, toRayaString } from "./format";
+import { foreignHandleError, isForeignHandle } from "./marshal";
 import { AwaitOutcome, CallOutcome, ensureStack, FrameMode, IcKind, prepareFrame, pushFrame, UNCACHED } from "./interpreter";
 import { ARRAY_METHODS } from "./builtins/array";
 import { MAP_METHODS, SET_METHODS } from "./builtins/collections";
@@ -19,7 +20,7 @@ import { Task, TaskState } from "./task";
 import { BLOCKING_NATIVES, Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow } from "./sync";
 import {
   ABSENT, ARRAY_KEY, BOOLEAN_KEY, BoundMethod, Box, Closure, FunctionInfo, Layout, MAP_KEY, NativeFunction, NUMBER_KEY,
-  RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
+  NativeObject, RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
 } from "./value";
 
 const TASK_METHODS = new Map<string, NativeImpl>([
@@ -34,7 +35,7 @@ export function resolveMethod(ctx: VmContext, fn: FunctionInfo, ip: number, rece
   let key: unknown = UNCACHED;
   let kind = IcKind.Slow;
   let target: unknown = null;
-  const native = (table: Map<string, NativeImpl>, cacheKey: unknown, prelude: string | null): void => {
+  const native = (table: ReadonlyMap<string, NativeImpl>, cacheKey: unknown, prelude: string | null): void => {
     key = cacheKey;
     const intrinsic = prelude === null ? null : ctx.intrinsic(`${prelude}.${name}`);
     if (intrinsic instanceof Closure) {
@@ -75,6 +76,8 @@ export function resolveMethod(ctx: VmContext, fn: FunctionInfo, ip: number, rece
     native(CHANNEL_METHODS, CHANNEL_KEY, null);
   } else if (receiver instanceof Mutex) {
     native(MUTEX_METHODS, MUTEX_KEY, null);
+  } else if (receiver instanceof NativeObject) {
+    native(receiver.nativeClass.methods, receiver.nativeClass, null);
   } else if (receiver instanceof RClass) {
     const method = findStatic(receiver, name, "method");
     if (method !== null) {
@@ -107,6 +110,12 @@ function findStatic(cls: RClass, name: string, kind: "method" | "get" | "set"): 
   return null;
 }
 
+/** The error for using `value` as something it is not: a foreign handle (a value of another
+ *  context) says so, since no operation but passing it back can ever work on it. */
+function misuse(value: unknown, message: string): VmError {
+  return isForeignHandle(value) ? foreignHandleError(value) : typeError(message);
+}
+
 /** Calls any callable value whose slot 0 is at stack[at] (task state saved). */
 export function callValueSlow(task: Task, callee: unknown, at: number, argc: number, mode: FrameMode): CallOutcome {
   const stack = task.stack;
@@ -136,7 +145,7 @@ export function callValueSlow(task: Task, callee: unknown, at: number, argc: num
     return CallOutcome.Continue;
   }
   if (callee instanceof RClass) throw typeError(`Class constructor ${callee.name} cannot be invoked without 'new'`);
-  throw typeError(`${describeForError(callee)} is not a function`);
+  throw misuse(callee, `${describeForError(callee)} is not a function`);
 }
 
 /** CALL_METHOD when the inline cache did not settle it: prelude intrinsics, fields holding functions, errors. */
@@ -182,7 +191,7 @@ export function callMethodSlow(task: Task, fn: FunctionInfo, ip: number, kind: I
     return CallOutcome.Continue;
   }
   if (receiver instanceof RObject) {
-    throw typeError(`${describeForError(receiver)}.${name} is not a function`);
+    throw misuse(receiver, `${describeForError(receiver)}.${name} is not a function`);
   }
   if (receiver instanceof RClass) {
     const slot = staticSlot(receiver, name);
@@ -193,7 +202,7 @@ export function callMethodSlow(task: Task, fn: FunctionInfo, ip: number, kind: I
     }
   }
   if (receiver === null) throw typeError(`Cannot read properties of null (reading '${name}')`);
-  throw typeError(`${describeForError(receiver)}.${name} is not a function`);
+  throw misuse(receiver, `${describeForError(receiver)}.${name} is not a function`);
 }
 
 function staticSlot(cls: RClass, name: string): { cls: RClass; index: number } | null {
@@ -245,7 +254,7 @@ export function spawnCall(task: Task, at: number, argc: number): void {
     const result = callee.call(task.context, stack, at, argc);
     child = finishedTask(task.context, callee.name, result === undefined ? null : result);
   } else {
-    throw typeError(`${describeForError(callee)} is not a function`);
+    throw misuse(callee, `${describeForError(callee)} is not a function`);
   }
   stack[at] = child;
   task.sp = at + 1;
@@ -279,7 +288,7 @@ export function spawnMethod(task: Task, fn: FunctionInfo, ip: number, at: number
     const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
     child = finishedTask(ctx, name, result);
   } else {
-    if (!(receiver instanceof RObject)) throw typeError(`${describeForError(receiver)}.${name} is not a function`);
+    if (!(receiver instanceof RObject)) throw misuse(receiver, `${describeForError(receiver)}.${name} is not a function`);
     stack[at] = getField(receiver, name);
     spawnCall(task, at, argc);
     return;
@@ -420,7 +429,7 @@ export function newSlow(task: Task, cls: unknown, at: number, argc: number): voi
     return;
   }
   if (cls instanceof RClass && cls.layoutInfo.abstract) throw typeError(`Cannot create an instance of abstract class ${cls.name}`);
-  throw typeError(`${describeForError(cls)} is not a constructor`);
+  throw misuse(cls, `${describeForError(cls)} is not a constructor`);
 }
 
 /** SUPER_CALL: [parentCls, this, args] → []. */
@@ -556,12 +565,17 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
     stack[top] = boundNative(obj, name, MUTEX_METHODS);
     return false;
   }
+  if (obj instanceof NativeObject) {
+    const property = obj.nativeClass.properties.get(name);
+    stack[top] = property !== undefined ? property(obj as never) : boundNative(obj, name, obj.nativeClass.methods);
+    return false;
+  }
   if (obj instanceof Closure || obj instanceof BoundMethod) {
     stack[top] = name === "name" ? describeFunctionName(obj) : null;
     return false;
   }
   if (obj === null) throw typeError(`Cannot read properties of null (reading '${name}')`);
-  throw typeError(`Cannot read property '${name}' of ${describeForError(obj)}`);
+  throw misuse(obj, `Cannot read property '${name}' of ${describeForError(obj)}`);
 }
 
 function describeFunctionName(fn: Closure | BoundMethod): string {
@@ -572,7 +586,7 @@ function describeFunctionName(fn: Closure | BoundMethod): string {
 }
 
 /** A builtin method read as a value, e.g. `const up = s.toUpperCase`. */
-function boundNative(receiver: unknown, name: string, table: Map<string, NativeImpl>): unknown {
+function boundNative(receiver: unknown, name: string, table: ReadonlyMap<string, NativeImpl>): unknown {
   const impl = table.get(name);
   return impl === undefined ? null : new BoundMethod(receiver, new NativeFunction(name, impl));
 }
@@ -597,7 +611,7 @@ export function setPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
       callSetter(task, setter, obj, value);
       return true;
     }
-    if (layout instanceof RClass) throw typeError(`Cannot set property '${name}' of ${describeForError(obj)}`);
+    if (layout instanceof RClass) throw misuse(obj, `Cannot set property '${name}' of ${describeForError(obj)}`);
     // An optional property the literal did not have: move the object to the layout that has it.
     if (task.context.heap !== null) chargeHeap(task.context.heap, ARRAY_GROWTH_PER_ELEMENT);
     obj.layout = task.context.layoutForFields([...layout.fieldNames, name]);
@@ -621,7 +635,7 @@ export function setPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
     }
   }
   if (obj === null) throw typeError(`Cannot set properties of null (setting '${name}')`);
-  throw typeError(`Cannot set property '${name}' of ${describeForError(obj)}`);
+  throw misuse(obj, `Cannot set property '${name}' of ${describeForError(obj)}`);
 }
 
 /** [obj, v] → [v] with the setter run as a frame: the stack becomes [v, obj, v] and the
@@ -649,7 +663,7 @@ export function getIndexSlow(obj: unknown, index: unknown, orAbsent: boolean): u
     throw rangeError(`Index ${toRayaString(index)} is out of range (string length ${obj.length})`);
   }
   if (obj === null) throw typeError(`Cannot read properties of null (reading '${toRayaString(index)}')`);
-  throw typeError(`${describeForError(obj)} cannot be indexed`);
+  throw misuse(obj, `${describeForError(obj)} cannot be indexed`);
 }
 
 export function setIndexSlow(obj: unknown, index: unknown, value: unknown): void {
@@ -662,7 +676,7 @@ export function setIndexSlow(obj: unknown, index: unknown, value: unknown): void
   }
   if (typeof obj === "string") throw typeError("Cannot assign to an index of a string");
   if (obj === null) throw typeError(`Cannot set properties of null (setting '${toRayaString(index)}')`);
-  throw typeError(`${describeForError(obj)} cannot be indexed`);
+  throw misuse(obj, `${describeForError(obj)} cannot be indexed`);
 }
 
 /** OBJECT_SPREAD: a new object with obj's fields, then src's (later keys win). */
@@ -688,7 +702,7 @@ export function newObjectSpread(ctx: VmContext, obj: unknown, src: unknown): ROb
 
 /** OBJECT_REST: a copy of obj's fields without the keys constants[first .. first + count). */
 export function objectRest(ctx: VmContext, obj: unknown, constants: unknown[], first: number, count: number): RObject {
-  if (!(obj instanceof RObject)) throw typeError(`Cannot destructure ${describeForError(obj)}`);
+  if (!(obj instanceof RObject)) throw misuse(obj, `Cannot destructure ${describeForError(obj)}`);
   const excluded = new Set(constants.slice(first, first + count));
   const names: string[] = [];
   const values: unknown[] = [];
@@ -767,9 +781,14 @@ export function arraySpread(target: unknown[], source: unknown): void {
 }
 
 export function loadBuiltin(ctx: VmContext, name: string): unknown {
-  const value = ctx.builtins.get(name);
-  if (value === undefined) throw new VmError("Error", `'${name}' is not available yet`);
+  // raya:vm's VmError is a prelude class (Raya code catches it like any Error subclass).
+  const value = name === "VmError" ? orUndefined(ctx.intrinsic("VmError")) : ctx.builtins.get(name);
+  if (value === undefined) throw new VmError("Error", `'${name}' is not available in this context`);
   return value;
+}
+
+function orUndefined<T>(value: T | null): T | undefined {
+  return value === null ? undefined : value;
 }
 
 export function loadCapability(ctx: VmContext, name: string): unknown {

@@ -38,6 +38,19 @@ export class SyntaxError extends Error {
   }
 }
 
+// raya:vm's VmError (not exported: programs import it from "raya:vm"). The VM creates its
+// instances (VmContext.makeVmError); kind and contextId say which context failed and how.
+class VmError extends Error {
+  kind: string;
+  contextId: int;
+  constructor(message: string = "") {
+    super(message);
+    this.name = "VmError";
+    this.kind = "RuntimeError";
+    this.contextId = 0;
+  }
+}
+
 function Array$map<T, U>(self: T[], f: (value: T, index: int, array: T[]) => U): U[] {
   const out: U[] = [];
   for (let i = 0; i < self.length; i++) {

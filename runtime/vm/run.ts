@@ -9,6 +9,8 @@ import { Scheduler } from "./scheduler";
 import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { type Task, TaskState } from "./task";
 import { RClass, RObject } from "./value";
+import { attachInnerVms } from "./inner-vm";
+import { Runtime } from "./runtime";
 
 export type { StackFrameInfo } from "./context";
 
@@ -36,17 +38,28 @@ export interface RunOptions {
    *  the main Task has not finished), it stops, is snapshotted, and the run resolves with
    *  RunOutcome.snapshot instead of running to the end. */
   snapshotAfterSteps?: number;
-  /** Receives the context's statistics when the run ends, whatever the outcome. */
-  onStats?: (stats: ContextRunStats) => void;
+  /** Receives statistics of every context when the run ends, whatever the outcome: the root
+   *  program's first, then the inner VMs it created (raya:vm), in creation order. */
+  onStats?: (stats: ContextRunStats[]) => void;
+  /** Called once the run has started, with a view that reads the same statistics live
+   *  (`raya run --monitor`). */
+  onStart?: (view: RunView) => void;
 }
 
-/** How one context fared (`raya run --stats`). Limits are null when not set; a context run by
- *  runProgram has none, nested contexts of the Runtime API will fill them. */
+export interface RunView {
+  stats(): ContextRunStats[];
+}
+
+/** How one context fared (`raya run --stats`). Limits are null when not set; the root program
+ *  has none, inner VMs have those they were created with. */
 export interface ContextRunStats {
+  /** "main" for the root program; an inner VM's name and id ("plugin#2"). */
   name: string;
   /** The name of the context that created it; null for the root. */
   parent: string | null;
-  outcome: "done" | "failed" | "cancelled" | "deadlock" | "crashed" | "snapshot";
+  /** The root's: "running" while it runs, then how it ended. An inner VM's: its state while it
+   *  lives ("ready"...), then why it exited (a VmError kind). */
+  outcome: "running" | "done" | "failed" | "cancelled" | "deadlock" | "crashed" | "snapshot" | string;
   /** Bytes reachable from the context's roots when the run ended (heap.ts measureReachable). */
   heapBytes: number;
   heapLimit: number | null;
@@ -72,9 +85,11 @@ export function runProgram(program: Program, options: RunOptions = {}): Promise<
   const scheduler = new Scheduler();
   const context = new VmContext(program, scheduler, options.onOutput ?? null);
   context.onError = options.onError ?? null;
+  const runtime = new Runtime(scheduler);
+  attachInnerVms(context, runtime, { fileAccess: true });
   const main = createMainTask(context);
   return new Promise<RunOutcome>((resolve, reject) => {
-    const watch = new RunWatch(context, main, options, resolve, reject);
+    const watch = new RunWatch(context, runtime, main, options, resolve, reject);
     const settle = (task: Task): void => {
       if (task.state === TaskState.Done) watch.succeed(task);
       else if (task.state === TaskState.Failed) watch.fail("failed", () => uncaughtError(context, task));
@@ -100,13 +115,15 @@ export function resumeProgram(bytes: Uint8Array, options: RunOptions = {}): Prom
     const scheduler = new Scheduler();
     const context = restoreContext(bytes, scheduler, { onOutput: options.onOutput });
     context.onError = options.onError ?? null;
+    const runtime = new Runtime(scheduler);
+    attachInnerVms(context, runtime, { fileAccess: true });
     const main = [...context.tasks].find((task) => task.id === MAIN_TASK_ID && !task.finished);
     if (main === undefined) {
       // Restore already queued the Ready Tasks and armed sleep timers: end them before they run.
       for (const task of [...context.tasks]) scheduler.finish(task, TaskState.Cancelled, null);
       throw new InvalidSnapshotError("the snapshot has no unfinished main task", 0);
     }
-    new RunWatch(context, main, options, resolve, reject).watchRestoredRoot(scheduler);
+    new RunWatch(context, runtime, main, options, resolve, reject).watchRestoredRoot(scheduler);
   });
 }
 
@@ -129,6 +146,8 @@ class RunWatch implements ContextOwner {
 
   constructor(
     private readonly context: VmContext,
+    /** The Runtime of the inner VMs the program creates (on the same scheduler). */
+    private readonly runtime: Runtime,
     private readonly main: Task,
     private readonly options: RunOptions,
     private readonly resolve: (outcome: RunOutcome) => void,
@@ -136,6 +155,7 @@ class RunWatch implements ContextOwner {
   ) {
     this.tasksPeak = context.tasks.size;
     context.owner = this;
+    options.onStart?.({ stats: () => this.allStats("running") });
   }
 
   // ---- ContextOwner
@@ -191,11 +211,17 @@ class RunWatch implements ContextOwner {
     if (this.settled) return;
     this.settled = true;
     try {
-      if (this.options.onStats !== undefined) this.options.onStats(this.stats(outcome));
+      if (this.options.onStats !== undefined) this.options.onStats(this.allStats(outcome));
+      // The program is over: inner VMs it left running end with it (their timers included).
+      this.runtime.terminateAll();
       finish();
     } catch (error) {
       this.reject(error); // e.g. a result nested too deeply to convert
     }
+  }
+
+  private allStats(outcome: ContextRunStats["outcome"]): ContextRunStats[] {
+    return [this.stats(outcome), ...innerContextStats(this.runtime)];
   }
 
   private stats(outcome: ContextRunStats["outcome"]): ContextRunStats {
@@ -250,7 +276,10 @@ class RunWatch implements ContextOwner {
     setImmediate(() => {
       this.idleCheckQueued = false;
       if (this.settled || this.context.paused) return;
-      const busy = [...this.context.tasks].some((t) => t.state === TaskState.Ready || t.state === TaskState.Running || t.state === TaskState.Sleeping);
+      // A Task waiting on an inner VM counts as busy: the inner VM's own Tasks run on.
+      const busy = [...this.context.tasks].some(
+        (t) => t.state === TaskState.Ready || t.state === TaskState.Running || t.state === TaskState.Sleeping || t.blockedOn?.kind === "context",
+      );
       if (busy) return;
       if (this.main.state === TaskState.Done) {
         this.endRestored(() => this.succeed(this.main));
@@ -279,6 +308,24 @@ class RunWatch implements ContextOwner {
     for (const task of this.failedTasks) if (!task.observed) this.context.reportUncaughtTaskError(task);
     settle();
   }
+}
+
+/** One row per inner VM of `runtime` (a context it never loaded a program into included). */
+function innerContextStats(runtime: Runtime): ContextRunStats[] {
+  const infos = runtime.contexts();
+  const names = new Map(infos.map((info) => [info.id, `${info.name}#${info.id}`]));
+  const limit = (n: number): number | null => (Number.isFinite(n) ? n : null);
+  return infos.map((info) => ({
+    name: names.get(info.id) as string,
+    parent: info.parent === null ? "main" : (names.get(info.parent) ?? `#${info.parent}`),
+    outcome: info.exitReason ?? info.state,
+    heapBytes: info.stats.heapPeakBytes,
+    heapLimit: limit(info.limits.maxHeapBytes),
+    tasksPeak: info.stats.tasksPeak,
+    tasksLimit: limit(info.limits.maxTasks),
+    steps: info.stats.stepsExecuted,
+    stepBudget: limit(info.limits.maxStepBudget),
+  }));
 }
 
 /** The main Task runs the entry function (module initialisers, then the program result). */

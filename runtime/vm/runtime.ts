@@ -8,12 +8,13 @@
 // opaque ForeignHandles that unwrap in their own context alone.
 import { EventEmitter } from "node:events";
 import type { Program } from "../bytecode/module";
-import { verifyProgram } from "../bytecode/verify";
+import { RUNS_MAIN_BUILTIN, verifyProgram } from "../bytecode/verify";
 import { InvalidBytecodeError } from "../bytecode/errors";
 import { compile } from "../compiler/compile";
 import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
 import { VmContext, type ContextOwner, type StackFrameInfo } from "./context";
-import { HeapLimitExceeded, VmError as RaisedError } from "./errors";
+import { ContextError as VmError, HeapLimitExceeded, VmError as RaisedError, type ContextErrorKind } from "./errors";
+import { attachInnerVms } from "./inner-vm";
 import { contextRoots, HeapAccount, measureReachable } from "./heap";
 import { RunStatus } from "./interpreter";
 import { startTask } from "./operations";
@@ -26,33 +27,12 @@ import { fromHost, MarshalError, toHost } from "./marshal";
 import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { decodeProgram } from "../bytecode/decode";
 
-export type VmErrorKind =
-  | "HeapLimitExceeded"
-  | "TaskLimitExceeded"
-  | "StepBudgetExceeded"
-  | "RuntimeError"
-  | "CapabilityNotFound"
-  | "Terminated"
-  | "MarshalError"
-  | "InvalidBytecode"
-  | "InvalidSnapshot"
-  | "EntryNotFound"
-  | "CompileError";
+/** What ended or refused a context operation. */
+export type VmErrorKind = ContextErrorKind;
 
-/** A failure of (or in) a context, as the host sees it. */
-export class VmError extends Error {
-  constructor(
-    readonly kind: VmErrorKind,
-    message: string,
-    /** The context the failure belongs to (0 when there is none yet). */
-    readonly contextId: number,
-    /** The inner Raya stack, innermost frame first (RuntimeError only). */
-    readonly rayaStack: StackFrameInfo[] | null = null,
-  ) {
-    super(message);
-    this.name = "VmError";
-  }
-}
+/** A failure of (or in) a context, as the host sees it (defined in errors.ts, where raya:vm
+ *  natives raise it too). */
+export { VmError };
 
 export type ContextState = "empty" | "initializing" | "ready" | "exited";
 
@@ -87,6 +67,8 @@ export interface ContextStats {
   heapPeakBytes: number;
   maxHeapBytes: number;
   tasks: number;
+  /** The most Tasks the context held at once. */
+  tasksPeak: number;
   maxTasks: number;
   stepsExecuted: number;
   maxStepBudget: number;
@@ -106,6 +88,9 @@ export interface ContextInfo {
 
 export interface RuntimeEvents {
   contextCreated: [info: { id: number; name: string; parent: number | null }];
+  /** The context got its VmContext (a program was loaded or a snapshot restored). Emitted
+   *  synchronously before any of its instructions runs, so a debugger can attach to it here. */
+  contextLoaded: [info: { id: number }];
   contextExited: [info: { id: number; name: string; reason: VmErrorKind; message: string }];
   taskStarted: [info: { contextId: number; taskId: number; name: string }];
   taskFinished: [info: { contextId: number; taskId: number; name: string; state: "done" | "failed" | "cancelled" }];
@@ -119,12 +104,17 @@ const UNLIMITED = Number.POSITIVE_INFINITY;
 /** createMainTask's Task (module init) is always the context's first. */
 const MAIN_TASK_ID = 1;
 
+/** How a TaskHandle settled. */
+export type TaskOutcome = { ok: true; value: unknown } | { ok: false; error: VmError };
+
 /** A Task started by the host (an entry, a spawn or the module init). */
 export class TaskHandle {
   private readonly settled: Promise<unknown>;
   private resolveResult!: (value: unknown) => void;
   private rejectResult!: (error: VmError) => void;
   private done = false;
+  private outcome: TaskOutcome | null = null;
+  private listeners: ((outcome: TaskOutcome) => void)[] = [];
   /** The Task itself, once the context has started it (entries wait for module init). */
   task: Task | null = null;
 
@@ -153,16 +143,35 @@ export class TaskHandle {
     else this.owner.cancelTask(this.task);
   }
 
+  /**
+   * Calls `listener` synchronously when the handle settles (at once if it has): raya:vm needs
+   * this to finish the outer Task that stands for the inner one within the same scheduler
+   * round, where a promise callback would run only after the scheduler yielded.
+   */
+  whenSettled(listener: (outcome: TaskOutcome) => void): void {
+    if (this.outcome !== null) listener(this.outcome);
+    else this.listeners.push(listener);
+  }
+
   resolve(value: unknown): void {
     if (this.done) return;
     this.done = true;
     this.resolveResult(value);
+    this.notify({ ok: true, value });
   }
 
   reject(error: VmError): void {
     if (this.done) return;
     this.done = true;
     this.rejectResult(error);
+    this.notify({ ok: false, error });
+  }
+
+  private notify(outcome: TaskOutcome): void {
+    this.outcome = outcome;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener(outcome);
   }
 }
 
@@ -189,6 +198,7 @@ export class ContextHandle implements ContextOwner {
   private readonly outputLines: string[] = [];
   private readonly errorLines: string[] = [];
   private restored: TaskHandle[] = [];
+  private tasksPeak = 0;
 
   constructor(
     private readonly runtime: Runtime,
@@ -253,7 +263,13 @@ export class ContextHandle implements ContextOwner {
       }
       return inner(() => owner.copyIn(result, `the result of capability '${name}'`));
     };
-    this.capabilities.set(name, new NativeFunction(name, call));
+    this.grantCapability(name, new NativeFunction(name, call));
+  }
+
+  /** Grants an already-built native under `name` (raya:vm grants Raya closures this way). */
+  grantCapability(name: string, native: NativeFunction): void {
+    this.assertAlive();
+    this.capabilities.set(name, native);
   }
 
   /** Compiles `source` (it may import only host: and std: modules) and loads it. */
@@ -277,7 +293,7 @@ export class ContextHandle implements ContextOwner {
     this.assertAlive();
     if (this.context !== null) throw new VmError("InvalidBytecode", "a program is already loaded in this context", this.id);
     try {
-      verifyProgram(program);
+      verifyOnce(program);
     } catch (error) {
       if (error instanceof InvalidBytecodeError) throw new VmError("InvalidBytecode", error.message, this.id);
       throw error;
@@ -287,12 +303,7 @@ export class ContextHandle implements ContextOwner {
       throw new VmError("CapabilityNotFound", `capability '${missing}' is not granted to context '${this.name}'`, this.id);
     }
     const context = new VmContext(program, this.runtime.scheduler, (line) => this.outputLines.push(line));
-    context.owner = this;
-    context.weight = this.limits.weight;
-    this.attachHeapAccount(context);
-    // Tasks that fail unawaited are reported here, never on the host's stderr.
-    context.onError = (line) => this.errorLines.push(line);
-    this.context = context;
+    this.adopt(context);
     this.stateValue = "initializing";
     const handle = new TaskHandle(this);
     this.initHandle = handle;
@@ -376,12 +387,8 @@ export class ContextHandle implements ContextOwner {
       throw error;
     }
     // Nothing has run yet: the scheduler starts its next round from setImmediate.
-    context.owner = this;
-    context.weight = this.limits.weight;
-    this.attachHeapAccount(context);
-    context.onError = (line) => this.errorLines.push(line);
-    this.context = context;
     this.outputLines.push(...context.output);
+    this.adopt(context);
     const watched = this.restored;
     for (const task of context.tasks) {
       if (task.finished || (!task.observed && task.id !== MAIN_TASK_ID)) continue;
@@ -407,6 +414,7 @@ export class ContextHandle implements ContextOwner {
       heapPeakBytes: heap.peak,
       maxHeapBytes: this.limits.maxHeapBytes,
       tasks: context === null ? 0 : context.tasks.size,
+      tasksPeak: this.tasksPeak,
       maxTasks: this.limits.maxTasks,
       stepsExecuted: this.stepsCounted(),
       maxStepBudget: this.limits.maxStepBudget,
@@ -481,6 +489,7 @@ export class ContextHandle implements ContextOwner {
   taskCreated(task: Task): void {
     this.runtime.emit("taskStarted", { contextId: this.id, taskId: task.id, name: task.name });
     const live = this.context === null ? 1 : this.context.tasks.size;
+    if (live > this.tasksPeak) this.tasksPeak = live;
     if (live > this.limits.maxTasks && this.exit === null) {
       this.hitLimit("TaskLimitExceeded", this.limits.maxTasks, `context '${this.name}' exceeded its limit of ${this.limits.maxTasks} tasks`);
     }
@@ -533,6 +542,22 @@ export class ContextHandle implements ContextOwner {
 
   private assertAlive(): void {
     if (this.exit !== null) throw new VmError(this.exit.kind === "Terminated" ? "Terminated" : this.exit.kind, `context '${this.name}' has exited: ${this.exit.message}`, this.id);
+  }
+
+  /** Makes `context` this handle's: limits, reports, raya:vm for nesting, then observers. */
+  private adopt(context: VmContext): void {
+    context.owner = this;
+    context.weight = this.limits.weight;
+    this.attachHeapAccount(context);
+    // Tasks that fail unawaited are reported here, never on the host's stderr.
+    context.onError = (line) => this.errorLines.push(line);
+    // Inner VMs of an inner program are children of this context, bounded by its limits; only
+    // the root program reads files.
+    attachInnerVms(context, this.runtime, { fileAccess: false, parent: this });
+    // The host runs the entries it wants: loading a program does not call its main().
+    context.builtins.set(RUNS_MAIN_BUILTIN, false);
+    this.context = context;
+    this.runtime.emit("contextLoaded", { id: this.id });
   }
 
   /** A context with maxHeapBytes gets an account that its allocation sites charge. */
@@ -709,6 +734,18 @@ export class ContextHandle implements ContextOwner {
   }
 }
 
+/**
+ * Verifies a Program the first time any context loads it: a Program is immutable once built
+ * (decoded or compiled), so a plugin host that loads one Program into many contexts pays for
+ * verification once. Keyed weakly, so it never keeps a Program alive.
+ */
+const verifiedPrograms = new WeakSet<Program>();
+function verifyOnce(program: Program): void {
+  if (verifiedPrograms.has(program)) return;
+  verifyProgram(program);
+  verifiedPrograms.add(program);
+}
+
 /** Runs a copy inside a capability call: a MarshalError becomes an Error the inner program can catch. */
 function inner<T>(copy: () => T): T {
   try {
@@ -762,9 +799,14 @@ function snapshotProgram(bytes: Uint8Array): Program | null {
 
 /** Owns the Scheduler shared by every context and the registry of contexts. */
 export class Runtime extends EventEmitter<RuntimeEvents> {
-  readonly scheduler = new Scheduler();
   private readonly registry = new Map<number, ContextHandle>();
   private nextContextId = 1;
+
+  /** `scheduler`: share one with a context run outside the Runtime (runProgram's root, a
+   *  debugger's), so the inner VMs it creates run on the same scheduler. */
+  constructor(readonly scheduler: Scheduler = new Scheduler()) {
+    super();
+  }
 
   createContext(options: ContextOptions): ContextHandle {
     const parent = options.parent ?? null;
@@ -803,6 +845,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.registry.set(handle.id, handle);
     this.emit("contextCreated", { id: handle.id, name: handle.name, parent: null });
     return handle;
+  }
+
+  /** Terminates every context still alive (a program that created them has ended). */
+  terminateAll(): void {
+    for (const handle of this.registry.values()) handle.terminate();
   }
 
   /** Called by a ContextHandle when it exits. */

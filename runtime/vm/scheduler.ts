@@ -75,6 +75,8 @@ export class Scheduler {
   private parked: Task[] = [];
   private running = false;
   private rounds = 0;
+  /** Called once when their Task finishes (raya:vm links a Task of one context to another's). */
+  private readonly finishListeners = new Map<Task, (task: Task) => void>();
 
   /** Runs `task` as a root: `settle` is called once when it finishes, fails or is cancelled;
    *  `deadlock` when nothing can ever wake it. */
@@ -82,6 +84,12 @@ export class Scheduler {
     this.roots.set(task, { settle, deadlock, crash, returned: false });
     this.makeReady(task);
     this.runRound();
+  }
+
+  /** Calls `listener` synchronously when `task` finishes (at once if it has). One per Task. */
+  whenFinished(task: Task, listener: (task: Task) => void): void {
+    if (task.finished) listener(task);
+    else this.finishListeners.set(task, listener);
   }
 
   /** Ready Tasks of all contexts (for tests and the debugger). */
@@ -345,6 +353,13 @@ export class Scheduler {
       this.makeReady(waiter);
     }
     task.context.forgetTask(task);
+    if (this.finishListeners.size > 0) {
+      const listener = this.finishListeners.get(task);
+      if (listener !== undefined) {
+        this.finishListeners.delete(task);
+        listener(task);
+      }
+    }
     const root = this.roots.get(task);
     if (root === undefined) {
       if (state === TaskState.Failed && !task.observed) this.noteUnobservedFailure(task);
@@ -398,10 +413,24 @@ export class Scheduler {
   private settleReturnedRoots(): void {
     for (const [root, watch] of [...this.roots]) {
       if (!watch.returned) continue;
-      const queue = this.queues.get(root.context);
-      const busy = queue !== undefined && (queue.size > 0 || queue.sleeping > 0 || this.parkedFor(root.context));
-      if (!busy) this.settleRoot(root, watch);
+      if (!this.mayRunAgain(root.context)) this.settleRoot(root, watch);
     }
+  }
+
+  /** The context has Tasks ready, sleeping or held by a debugger, or one waiting on another
+   *  context (an inner VM, a capability call) while any context can still run to answer it. */
+  private mayRunAgain(context: VmContext): boolean {
+    const queue = this.queues.get(context);
+    if (queue !== undefined && (queue.size > 0 || queue.sleeping > 0 || this.parkedFor(context))) return true;
+    if (!this.anythingCanRun()) return false;
+    for (const task of context.tasks) if (task.blockedOn !== null && task.blockedOn.kind === "context") return true;
+    return false;
+  }
+
+  private anythingCanRun(): boolean {
+    if (this.parked.length > 0) return true;
+    for (const queue of this.queues.values()) if (queue.size > 0 || queue.sleeping > 0) return true;
+    return false;
   }
 
   private parkedFor(context: VmContext): boolean {
@@ -415,13 +444,13 @@ export class Scheduler {
     }
   }
 
-  /** A context with nothing ready and nothing sleeping can never run again (contexts do not
-   *  share Raya values, and no host event wakes a Task today): its unsettled root deadlocked. */
+  /** A context with nothing ready and nothing sleeping can never run again unless a Task of it
+   *  waits on another context that still runs (contexts share no Raya values, and no host event
+   *  wakes a Task today): otherwise its unsettled root deadlocked. */
   private reportDeadlocks(): void {
     for (const [root, watch] of [...this.roots]) {
       if (watch.returned || root.context.paused) continue; // a debugger holds it
-      const queue = this.queues.get(root.context);
-      if (queue !== undefined && (queue.size > 0 || queue.sleeping > 0 || this.parkedFor(root.context))) continue;
+      if (this.mayRunAgain(root.context)) continue;
       if (root.state === TaskState.Running || root.state === TaskState.Ready) continue;
       const blocked = [...root.context.tasks].filter((t) => !t.finished);
       const shown = blocked.slice(0, 20).map((t) => `${t.label} (${t.stateDescription})`);

@@ -117,7 +117,19 @@ export class Channel {
   }
 }
 
-/** What a blocked Task waits for: plain data, for deadlock reports and the debugger. */
+/**
+ * A wait on another context (raya:vm): an inner VM's Task, or a capability call that a Task of
+ * the parent context answers. The only wait that is not plain data: it belongs to the link
+ * between two live contexts, so a context with such a wait cannot be snapshotted.
+ */
+export interface CrossContextWait {
+  /** "plugin#2 task main#1", for deadlock reports and the debugger. */
+  describe(): string;
+  /** The waiting Task stopped waiting (it was cancelled): drop the other side's work. */
+  detach(): void;
+}
+
+/** What a blocked Task waits for: plain data (but for "context"), for deadlock reports and the debugger. */
 export type BlockReason =
   | { kind: "task"; task: Task }
   /** `pending`: awaited Tasks not yet done; the awaiting Task wakes when it reaches 0 (or one fails). */
@@ -125,7 +137,8 @@ export type BlockReason =
   | { kind: "mutex"; mutex: Mutex }
   | { kind: "send"; channel: Channel }
   | { kind: "receive"; channel: Channel }
-  | { kind: "sleep"; until: number };
+  | { kind: "sleep"; until: number }
+  | { kind: "context"; wait: CrossContextWait };
 
 export function describeBlockReason(reason: BlockReason): string {
   switch (reason.kind) {
@@ -141,6 +154,8 @@ export function describeBlockReason(reason: BlockReason): string {
       return `channel receive (capacity ${reason.channel.capacity})`;
     case "sleep":
       return `sleep until ${new Date(reason.until).toISOString()}`;
+    case "context":
+      return reason.wait.describe();
   }
 }
 
@@ -171,6 +186,9 @@ export function detachWaiter(task: Task, reason: BlockReason): void {
     }
     case "receive":
       removeFrom(reason.channel.receivers, reason.channel.receiversHead, task);
+      break;
+    case "context":
+      reason.wait.detach();
       break;
   }
 }
@@ -211,7 +229,7 @@ function unlock(vm: NativeHost, stack: unknown[], at: number): unknown {
 
 /** Natives that may block the calling Task: `async` cannot run them without a Raya frame
  *  to resume into (operations.ts refuses them; wrap the call in an async function). */
-export const BLOCKING_NATIVES = new Set<NativeImpl>();
+export const BLOCKING_NATIVES = new WeakSet<NativeImpl>();
 
 export const MUTEX_METHODS = new Map<string, NativeImpl>([
   ["lock", lock],

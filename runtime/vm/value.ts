@@ -120,6 +120,27 @@ export class NativeFunction {
   ) {}
 }
 
+/**
+ * The class of a native object (raya:vm's Vm and Compiler): its methods and read-only
+ * properties. The class object itself is the inline-cache key of its method calls.
+ */
+export class NativeClass {
+  constructor(
+    readonly name: string,
+    readonly methods: ReadonlyMap<string, NativeImpl>,
+    readonly properties: ReadonlyMap<string, (self: never) => unknown>,
+  ) {}
+}
+
+/**
+ * An object implemented by the VM rather than by Raya code. Unlike the other values here it
+ * holds host state (an inner VM holds its context's handle), so it cannot be snapshotted or
+ * copied into another context (it crosses as a foreign handle).
+ */
+export abstract class NativeObject {
+  abstract readonly nativeClass: NativeClass;
+}
+
 /** The fixed layout of an object: field names in slot order, and (for classes) methods. */
 export class Layout {
   readonly fieldIndex = new Map<string, number>();

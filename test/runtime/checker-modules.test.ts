@@ -27,8 +27,13 @@ describe("checker: modules", () => {
   it("export specifiers with renames", () => {
     assert.deepEqual(errorsOf("import { double } from \"./lib\";\nconst n: int = double(2);", { "lib.raya": "function twice(n: int): int { return n * 2; }\nexport { twice as double };" }), []);
   });
-  it("builtin modules are not available yet (host: capabilities are: docs/inner-vm.md)", () => {
-    assert.deepEqual(errorsOf("import { grant } from \"host:\";\nimport * as vm from \"raya:vm\";"), ["2:21 Module 'raya:vm' is not available yet."]);
+  it("raya:vm binds its declared exports; a name it lacks is an error naming it", () => {
+    assert.deepEqual(errorsOf("import { Vm, Compiler, VmError, VmStats } from \"raya:vm\";\nconst vm: Vm = new Vm({ name: \"p\" });\nconst s: VmStats = vm.getStats();"), []);
+    assert.deepEqual(errorsOf("import { Sandbox } from \"raya:vm\";"), ["1:10 Module 'raya:vm' has no exported member 'Sandbox'."]);
+    assert.deepEqual(errorsOf("import { Vm } from \"raya:vm\";\nconst vm = new Vm({ name: 1 });").length, 1);
+  });
+  it("without an import, the raya:vm names do not exist", () => {
+    assert.deepEqual(errorsOf("const vm = new Vm();"), ["1:16 Cannot find name 'Vm'."]);
   });
   it("errors in imported files are reported in that file", () => {
     assert.deepEqual(errorsOf("import { x } from \"./lib\";\nconsole.log(x);", { "lib.raya": "export const x: int = \"a\";" }), ["lib.raya:1:23 Type 'string' is not assignable to type 'int'."]);

@@ -277,7 +277,7 @@ describe("vm: exceptions", () => {
       context.scheduler.startRoot(createMainTask(context), settle, reject, reject);
     });
     assert.equal(error.errorName, "Error");
-    assert.equal(error.rayaMessage, "'Channel' is not available yet");
+    assert.equal(error.rayaMessage, "'Channel' is not available in this context");
   });
 });
 

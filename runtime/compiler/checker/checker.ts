@@ -276,7 +276,9 @@ export class Checker {
     }
   }
 
-  checkGraph(graph: ModuleGraph, libScope: Scope): void {
+  /** `builtinModules`: declaration-only modules the runtime implements (raya:vm), each named
+   *  by its specifier; an import of one binds their exports like a file's. */
+  checkGraph(graph: ModuleGraph, libScope: Scope, builtinModules: A.SourceFile[] = []): void {
     this.entryFile = graph.entry.file;
     // The prelude sees the library; user files see the library plus the prelude's public exports.
     const preludeScope = this.declareFile(graph.prelude, libScope);
@@ -284,6 +286,7 @@ export class Checker {
     const preludeExports = this.exportsByFile.get(graph.prelude.file)!;
     for (const [name, sym] of preludeExports.values) if (!name.includes("$")) visible.values.set(name, sym);
     for (const [name, sym] of preludeExports.types) if (!name.includes("$")) visible.types.set(name, sym);
+    for (const declarations of builtinModules) this.declareFile(declarations, visible);
     const fileScopes = new Map<A.SourceFile, Scope>();
     for (const f of graph.files) if (f !== graph.prelude) fileScopes.set(f, this.declareFile(f, visible));
     for (const f of graph.files) if (f !== graph.prelude) this.bindImports(f, fileScopes.get(f)!);

@@ -6,6 +6,7 @@ import type { ModuleGraph } from "../modules";
 import { parse } from "../parser";
 import { Checker } from "./checker";
 import { LIB_FILENAME, LIB_SOURCE } from "./lib";
+import { RAYA_VM_FILENAME, RAYA_VM_SOURCE } from "./raya-vm";
 import { type Type, typeToString } from "./types";
 
 export type { Type } from "./types";
@@ -19,25 +20,27 @@ export interface CheckResult {
   definitionOf(node: Node): Node | undefined;
 }
 
-let libAst: SourceFile | null = null;
+const parsedDeclarations = new Map<string, SourceFile>();
 
-/** The library declarations, parsed once per process (the tree is never mutated). */
-function libraryAst(): SourceFile {
-  if (!libAst) {
-    const { ast, diagnostics } = parse(LIB_SOURCE, LIB_FILENAME);
-    if (diagnostics.length > 0) {
-      const first = diagnostics[0];
-      throw new Error(`internal error: library declarations do not parse: ${first.line}:${first.column} ${first.message}`);
+/** Built-in declarations, parsed once per process (the trees are never mutated). */
+function declarationsAst(source: string, file: string): SourceFile {
+  let ast = parsedDeclarations.get(file);
+  if (!ast) {
+    const parsed = parse(source, file);
+    if (parsed.diagnostics.length > 0) {
+      const first = parsed.diagnostics[0];
+      throw new Error(`internal error: ${file} declarations do not parse: ${first.line}:${first.column} ${first.message}`);
     }
-    libAst = ast;
+    ast = parsed.ast;
+    parsedDeclarations.set(file, ast);
   }
-  return libAst;
+  return ast;
 }
 
 export function checkProgram(graph: ModuleGraph): CheckResult {
   const checker = new Checker(graph);
-  const libScope = checker.declareLibrary(libraryAst());
-  checker.checkGraph(graph, libScope);
+  const libScope = checker.declareLibrary(declarationsAst(LIB_SOURCE, LIB_FILENAME));
+  checker.checkGraph(graph, libScope, [declarationsAst(RAYA_VM_SOURCE, RAYA_VM_FILENAME)]);
   return {
     diagnostics: dedupe(checker.diagnostics),
     typeOf: (node) => checker.nodeTypes.get(node),

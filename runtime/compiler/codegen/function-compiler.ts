@@ -125,8 +125,9 @@ export class FunctionCompiler extends ExpressionCompiler {
   }
 
   /** Module initialisers: compile top-level statements in the module scope. */
-  compileModuleBody(stmts: A.Stmt[], epilogue: (fc: FunctionCompiler) => void): number {
+  compileModuleBody(stmts: A.Stmt[], prologue: (fc: FunctionCompiler) => void, epilogue: (fc: FunctionCompiler) => void): number {
     this.em.position(this.spec.position.line, this.spec.position.col);
+    prologue(this);
     this.scope = new Scope(this.env.moduleScope);
     this.declareBlock(stmts);
     for (const s of stmts) this.stmt(s);

@@ -1,6 +1,6 @@
 // The global builtins LOAD_BUILTIN can load (docs/architecture.md, "The built-in library").
-// Mutex, Channel and the raya:vm classes are not implemented yet: they are absent, so
-// LOAD_BUILTIN raises "'Channel' is not available yet" instead of providing something fake.
+// raya:vm's Vm and Compiler are added by attachInnerVms (inner-vm.ts) to contexts that can
+// create inner VMs; elsewhere LOAD_BUILTIN says they are not available.
 import { BLOCKING_NATIVES, CHANNEL_CLASS, MUTEX_CLASS } from "../sync";
 import { formatLogLine, toRayaString } from "../format";
 import { Task } from "../task";
@@ -10,6 +10,7 @@ import { measureReachable } from "../heap";
 import { arg, chargeBytes, chargeString, heapOf, numberArg, optional, restArgs } from "./args";
 import { MAP_CLASS, SET_CLASS } from "./collections";
 import { jsonParse, jsonStringify } from "./json";
+import { RUNS_MAIN_BUILTIN } from "../../bytecode/verify";
 
 function fn(name: string, call: NativeImpl): NativeFunction {
   return new NativeFunction(name, call);
@@ -159,5 +160,7 @@ export function createBuiltins(): Map<string, unknown> {
     ["Task", TASK_CLASS],
     ["Mutex", MUTEX_CLASS],
     ["Channel", CHANNEL_CLASS],
+    // A context of the Runtime sets it to false (runtime.ts).
+    [RUNS_MAIN_BUILTIN, true],
   ]);
 }

@@ -1,0 +1,470 @@
+// raya:vm: Raya code creating and driving inner VMs (`import { Vm, Compiler, VmError } from
+// "raya:vm"`). A Vm is a ContextHandle of the Runtime the calling context is attached to, so
+// inner VMs share the one scheduler and are bounded by their parent's limits.
+//
+// Two links join a Task of one context to a Task of another, both as CrossContextWaits:
+// - runEntry/spawn/loadSource return a Task of the *outer* context that stands for the inner
+//   Task: it never runs, it sits blocked until the inner TaskHandle settles and then finishes
+//   with the marshalled result or a VmError. So `await`, `await [..]` and `cancel()` work on it
+//   as on any Task.
+// - A capability granted as a Raya function runs in a new Task of the *outer* context (the one
+//   that registered it) while the inner Task that called it waits; the answer is copied back.
+// Values cross only through marshal.ts (deep copies; functions as opaque handles).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { decodeProgram } from "../bytecode/decode";
+import { encodeProgram } from "../bytecode/encode";
+import { InvalidBytecodeError } from "../bytecode/errors";
+import { compile } from "../compiler/compile";
+import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
+import { arg, chargeBytes, heapOf, restArgs } from "./builtins/args";
+import type { VmContext } from "./context";
+import { ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
+import { arrayBytes } from "./heap";
+import { copyBetween, MarshalError, toHost, fromHost } from "./marshal";
+import { startTask } from "./operations";
+import type { ContextHandle, ContextOptions, Runtime, TaskHandle, TaskOutcome } from "./runtime";
+import { BLOCKING_NATIVES, type CrossContextWait } from "./sync";
+import { Task, TaskState } from "./task";
+import { ABSENT, BoundMethod, Closure, NativeClass, NativeFunction, NativeObject, RObject, SUSPEND, type NativeImpl } from "./value";
+
+/** What raya:vm in one context creates inner VMs with. */
+export interface InnerVmHost {
+  readonly runtime: Runtime;
+  /** The context's own handle: the inner VMs it creates are its children, bounded by it.
+   *  Null for a root program run outside the Runtime (runProgram, the debugger). */
+  readonly parent: ContextHandle | null;
+  /** Only the root program reads source files (Compiler.compileFile). */
+  readonly fileAccess: boolean;
+}
+
+/**
+ * Lets Raya code in `context` create inner VMs on `runtime` (its scheduler must be the
+ * context's). An inner context (fileAccess false) also loses the clock: it reaches time, like
+ * files and the console, only through capabilities its host grants.
+ */
+export function attachInnerVms(context: VmContext, runtime: Runtime, options: { fileAccess: boolean; parent?: ContextHandle | null }): void {
+  if (runtime.scheduler !== context.scheduler) throw new Error("attachInnerVms: the runtime must share the context's scheduler");
+  context.innerVms = { runtime, parent: options.parent ?? null, fileAccess: options.fileAccess };
+  context.builtins.set("Vm", VM_CLASS);
+  context.builtins.set("Compiler", COMPILER_CLASS);
+  if (!options.fileAccess) context.builtins.set("Date", INNER_DATE);
+}
+
+const INNER_DATE = new NativeFunction("Date", null, new Map([["now", new NativeFunction("now", () => {
+  throw new ContextError("CapabilityNotFound", "Date.now is not available in an inner VM: the clock is reached only through a capability its host grants", 0);
+})]]));
+
+function hostOf(ctx: VmContext): InnerVmHost {
+  const host = ctx.innerVms;
+  if (host === null) throw new ContextError("CapabilityNotFound", "this context cannot create inner VMs (it is not attached to a Runtime)", 0);
+  return host;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vm
+
+class InnerVm extends NativeObject {
+  readonly nativeClass = VM_NATIVE_CLASS;
+  constructor(
+    readonly handle: ContextHandle,
+    /** The context that created it: results and capability calls land there. */
+    readonly owner: VmContext,
+  ) {
+    super();
+  }
+
+  get label(): string {
+    return `${this.handle.name}#${this.handle.id}`;
+  }
+}
+
+function self(stack: unknown[], at: number): InnerVm {
+  return stack[at] as InnerVm;
+}
+
+/** Options of `new Vm(...)`/`Vm.restore(...)`: a Raya object literal, fields optional. */
+function readVmOptions(value: unknown): ContextOptions {
+  if (value === null) return { name: "vm" };
+  if (!(value instanceof RObject)) throw typeError("Vm options must be an object like { name: \"plugin\", maxHeapBytes: 1048576 }");
+  const field = (name: string): unknown => {
+    const slot = value.layout.fieldIndex.get(name);
+    const v = slot === undefined ? null : value.fields[slot];
+    return v === ABSENT ? null : v;
+  };
+  const limit = (name: string): number | undefined => {
+    const v = field(name);
+    if (v === null) return undefined;
+    if (typeof v !== "number" || !(v > 0)) throw new RaisedError("RangeError", `Vm option '${name}' must be a positive number (got ${String(v)})`);
+    return v;
+  };
+  const name = field("name");
+  if (name !== null && typeof name !== "string") throw typeError("Vm option 'name' must be a string");
+  return {
+    name: name ?? "vm",
+    maxHeapBytes: limit("maxHeapBytes"),
+    maxTasks: limit("maxTasks"),
+    maxStepBudget: limit("maxStepBudget"),
+    weight: limit("weight"),
+  };
+}
+
+function createVm(ctx: VmContext, options: ContextOptions): InnerVm {
+  const host = hostOf(ctx);
+  if (host.parent !== null && host.parent.state === "exited") throw new ContextError("Terminated", "this context has exited", host.parent.id);
+  const handle = host.runtime.createContext({ ...options, parent: host.parent ?? undefined });
+  return new InnerVm(handle, ctx);
+}
+
+/** An int[] of bytes (program.bytecode, a snapshot) as a Uint8Array; `kind` names the failure. */
+function bytesArg(value: unknown, what: string, kind: "InvalidBytecode" | "InvalidSnapshot", contextId: number): Uint8Array {
+  if (!Array.isArray(value)) throw new ContextError(kind, `${what} must be an int[] of bytes`, contextId);
+  const bytes = new Uint8Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i];
+    if (typeof b !== "number" || !Number.isInteger(b) || b < 0 || b > 255) {
+      throw new ContextError(kind, `${what}[${i}] is ${String(b)}, not a byte (an integer 0..255)`, contextId);
+    }
+    bytes[i] = b;
+  }
+  return bytes;
+}
+
+/** Bytes as a Raya int[], charged to the receiving context. */
+function byteArray(ctx: VmContext, bytes: Uint8Array): number[] {
+  if (heapOf(ctx) !== null) chargeBytes(ctx, arrayBytes(bytes.length));
+  return Array.from(bytes);
+}
+
+/** The outer Task standing for an inner one: blocked until `handle` settles. */
+function proxyTask(vm: InnerVm, label: string, handle: TaskHandle): Task {
+  const ctx = vm.owner;
+  const task = ctx.newTask(`${vm.handle.name}.${label}`);
+  ctx.scheduler.block(task, { kind: "context", wait: new InnerTaskWait(vm, label, handle) });
+  handle.whenSettled((outcome) => settleProxy(ctx, task, outcome));
+  return task;
+}
+
+class InnerTaskWait implements CrossContextWait {
+  constructor(
+    private readonly vm: InnerVm,
+    private readonly label: string,
+    private readonly handle: TaskHandle,
+  ) {}
+
+  describe(): string {
+    return `inner VM ${this.vm.label} task ${this.handle.task?.label ?? this.label}`;
+  }
+
+  /** The standing-in Task was cancelled: so is the inner Task. */
+  detach(): void {
+    this.handle.cancel();
+  }
+}
+
+function settleProxy(ctx: VmContext, task: Task, outcome: TaskOutcome): void {
+  if (task.finished) return;
+  task.blockedOn = null; // settled, not detached: the inner Task must not be cancelled now
+  if (!outcome.ok) {
+    ctx.scheduler.finish(task, TaskState.Failed, ctx.makeVmError(outcome.error, []));
+    return;
+  }
+  let value: unknown;
+  try {
+    value = fromHost(outcome.value, ctx);
+  } catch (error) {
+    if (!(error instanceof MarshalError)) throw error;
+    const failure = new ContextError("MarshalError", `the result of ${task.name} cannot cross into this context at ${error.path}: ${error.message}`, 0);
+    ctx.scheduler.finish(task, TaskState.Failed, ctx.makeVmError(failure, []));
+    return;
+  }
+  ctx.scheduler.finish(task, TaskState.Done, value);
+}
+
+/** A Raya array of arguments, copied out for the host API (which copies them in again). */
+function entryArgs(vm: InnerVm, value: unknown, entry: string): unknown[] {
+  if (value === null) return [];
+  if (!Array.isArray(value)) throw typeError(`the arguments of '${entry}' must be an array`);
+  try {
+    return toHost(value, vm.owner) as unknown[];
+  } catch (error) {
+    if (error instanceof MarshalError) {
+      throw new ContextError("MarshalError", `an argument of '${entry}' cannot cross the context boundary at ${error.path}: ${error.message}`, vm.handle.id);
+    }
+    throw error;
+  }
+}
+
+function runEntry(vm: InnerVm, stack: unknown[], at: number, argc: number): Task {
+  const name = arg(stack, at, argc, 0);
+  if (typeof name !== "string") throw typeError("the entry name must be a string");
+  const args = entryArgs(vm, arg(stack, at, argc, 1), name);
+  return proxyTask(vm, name, vm.handle.runEntry(name, args));
+}
+
+function stats(vm: InnerVm): RObject {
+  const s = vm.handle.stats();
+  const limit = (n: number): number | null => (Number.isFinite(n) ? n : null);
+  const values: [string, unknown][] = [
+    ["heapBytesUsed", s.heapBytesUsed],
+    ["maxHeapBytes", limit(s.maxHeapBytes)],
+    ["tasks", s.tasks],
+    ["maxTasks", limit(s.maxTasks)],
+    ["stepsExecuted", s.stepsExecuted],
+    ["maxStepBudget", limit(s.maxStepBudget)],
+    ["state", s.state],
+  ];
+  const layout = vm.owner.layoutForFields(values.map(([field]) => field));
+  return new RObject(layout, values.map(([, value]) => value));
+}
+
+/** Restores snapshot bytes into the fresh `vm`; the restored Tasks a host watched, as proxies. */
+function restoreInto(vm: InnerVm, bytes: unknown): Task[] {
+  vm.handle.restoreFrom(bytesArg(bytes, "the snapshot", "InvalidSnapshot", vm.handle.id));
+  return vm.handle.restoredTasks.map((handle) => proxyTask(vm, handle.task?.name ?? "restored", handle));
+}
+
+const VM_METHODS = new Map<string, NativeImpl>([
+  ["registerCapability", (_ctx, stack, at, argc) => {
+    const vm = self(stack, at);
+    const name = arg(stack, at, argc, 0);
+    if (typeof name !== "string" || name === "") throw typeError("a capability needs a non-empty string name");
+    vm.handle.grantCapability(name, capabilityNative(name, arg(stack, at, argc, 1), vm));
+    return null;
+  }],
+  ["loadBytecode", (_ctx, stack, at, argc) => {
+    const vm = self(stack, at);
+    const bytes = bytesArg(arg(stack, at, argc, 0), "the bytecode", "InvalidBytecode", vm.handle.id);
+    let program;
+    try {
+      program = decodeProgram(bytes);
+    } catch (error) {
+      if (error instanceof InvalidBytecodeError) throw new ContextError("InvalidBytecode", error.message, vm.handle.id);
+      throw error;
+    }
+    return proxyTask(vm, "<init>", vm.handle.loadProgram(program));
+  }],
+  ["loadSource", (_ctx, stack, at, argc) => {
+    const vm = self(stack, at);
+    const source = arg(stack, at, argc, 0);
+    const name = arg(stack, at, argc, 1) ?? "<source>";
+    if (typeof source !== "string" || typeof name !== "string") throw typeError("loadSource(source, name) takes two strings");
+    return proxyTask(vm, "<init>", vm.handle.loadSource(source, name));
+  }],
+  ["runEntry", (_ctx, stack, at, argc) => runEntry(self(stack, at), stack, at, argc)],
+  ["spawn", (_ctx, stack, at, argc) => runEntry(self(stack, at), stack, at, argc)],
+  ["getStats", (_ctx, stack, at) => stats(self(stack, at))],
+  ["snapshot", (ctx, stack, at) => byteArray(ctx as VmContext, self(stack, at).handle.snapshot())],
+  ["restore", (_ctx, stack, at, argc) => restoreInto(self(stack, at), arg(stack, at, argc, 0))],
+  ["terminate", (_ctx, stack, at) => {
+    self(stack, at).handle.terminate();
+    return null;
+  }],
+]);
+
+const VM_NATIVE_CLASS = new NativeClass(
+  "Vm",
+  VM_METHODS,
+  new Map<string, (vm: InnerVm) => unknown>([
+    ["id", (vm) => vm.handle.id],
+    ["name", (vm) => vm.handle.name],
+    ["state", (vm) => vm.handle.state],
+  ]),
+);
+
+const VM_CLASS = new NativeFunction(
+  "Vm",
+  null,
+  new Map([
+    ["restore", new NativeFunction("restore", (ctx, stack, at, argc) => {
+      const vm = createVm(ctx as VmContext, readVmOptions(arg(stack, at, argc, 1)));
+      try {
+        restoreInto(vm, arg(stack, at, argc, 0));
+      } catch (error) {
+        vm.handle.terminate(); // the half-made context must not linger in the registry as live
+        throw error;
+      }
+      return vm;
+    })],
+  ]),
+  (ctx, stack, at, argc) => createVm(ctx as VmContext, readVmOptions(arg(stack, at, argc, 0))),
+  (value) => value instanceof InnerVm,
+);
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities granted as Raya functions
+
+/**
+ * The native an inner program calls for capability `name`. A Raya function runs in a new Task
+ * of the context that registered it while the calling inner Task waits (so it may itself
+ * await, sleep or lock); a builtin function (console.log) is called at once in that context.
+ */
+function capabilityNative(name: string, fn: unknown, vm: InnerVm): NativeFunction {
+  const outer = vm.owner;
+  let impl: NativeImpl;
+  if (fn instanceof Closure || (fn instanceof BoundMethod && fn.method instanceof Closure)) {
+    impl = (ctx, stack, at, argc) => callRayaCapability(name, fn, vm, ctx as VmContext, restArgs(stack, at, argc, 0));
+    BLOCKING_NATIVES.add(impl);
+  } else if (fn instanceof NativeFunction && fn.call !== null && !BLOCKING_NATIVES.has(fn.call)) {
+    const call = fn.call;
+    impl = (ctx, stack, at, argc) => {
+      const args = copyArguments(name, restArgs(stack, at, argc, 0), ctx as VmContext, outer);
+      const result = call(outer, [fn, ...args], 0, args.length);
+      return copyAnswer(name, result === undefined ? null : result, outer, ctx as VmContext);
+    };
+  } else {
+    throw typeError(`capability '${name}' must be a function (a blocking builtin such as sleep must be wrapped in a Raya function)`);
+  }
+  return new NativeFunction(name, impl);
+}
+
+function copyArguments(name: string, args: unknown[], inner: VmContext, outer: VmContext): unknown[] {
+  for (let i = 0; i < args.length; i++) if (args[i] === ABSENT) args[i] = null;
+  try {
+    return copyBetween(args, inner, outer) as unknown[];
+  } catch (error) {
+    if (error instanceof MarshalError) throw new RaisedError("Error", `MarshalError: an argument of capability '${name}' cannot cross the context boundary at ${error.path}: ${error.message}`);
+    throw error;
+  }
+}
+
+function copyAnswer(name: string, value: unknown, outer: VmContext, inner: VmContext): unknown {
+  try {
+    return copyBetween(value, outer, inner);
+  } catch (error) {
+    if (error instanceof MarshalError) throw new RaisedError("Error", `MarshalError: the result of capability '${name}' cannot cross the context boundary at ${error.path}: ${error.message}`);
+    throw error;
+  }
+}
+
+class CapabilityCall implements CrossContextWait {
+  detached = false;
+  constructor(
+    private readonly name: string,
+    private readonly vm: InnerVm,
+    private readonly answerer: Task,
+  ) {}
+
+  describe(): string {
+    return `capability '${this.name}' answered by task ${this.answerer.label} of the context that created ${this.vm.label}`;
+  }
+
+  /** The caller was cancelled: the answer, when it comes, is dropped. */
+  detach(): void {
+    this.detached = true;
+  }
+}
+
+function callRayaCapability(name: string, fn: Closure | BoundMethod, vm: InnerVm, inner: VmContext, rawArgs: unknown[]): unknown {
+  const caller = inner.currentTask;
+  if (caller === null) throw new RaisedError("Error", `capability '${name}' called outside a task`);
+  const outer = vm.owner;
+  const args = copyArguments(name, rawArgs, inner, outer);
+  const closure = fn instanceof BoundMethod ? (fn.method as Closure) : fn;
+  const frame = [fn instanceof BoundMethod ? fn.receiver : fn, ...args];
+  let answerer: Task;
+  try {
+    answerer = startTask(outer, closure, frame, 0, args.length);
+  } catch (error) {
+    // The registering context is out of heap: that is its failure, not the caller's.
+    if (!(error instanceof HeapLimitExceeded)) throw error;
+    outer.owner?.crashed(error);
+    throw new RaisedError("Error", `Terminated: the context answering capability '${name}' ran out of heap`);
+  }
+  if (!answerer.finished) outer.scheduler.makeReady(answerer);
+  const call = new CapabilityCall(name, vm, answerer);
+  inner.scheduler.block(caller, { kind: "context", wait: call });
+  outer.scheduler.whenFinished(answerer, (done) => answerCapability(name, call, done, caller, outer, inner));
+  return SUSPEND;
+}
+
+function answerCapability(name: string, call: CapabilityCall, done: Task, caller: Task, outer: VmContext, inner: VmContext): void {
+  if (call.detached || caller.finished) return;
+  done.observed = true; // the failure is the caller's to handle, not an uncaught error of the host
+  if (done.state === TaskState.Done && done.result instanceof Task) {
+    // An async function: its answer is the Task it returned.
+    outer.scheduler.whenFinished(done.result, (inner2) => answerCapability(name, call, inner2, caller, outer, inner));
+    return;
+  }
+  const scheduler = inner.scheduler;
+  if (done.state === TaskState.Done) {
+    let value: unknown;
+    try {
+      value = copyAnswer(name, done.result, outer, inner);
+    } catch (error) {
+      scheduler.wakeWithError(caller, error);
+      return;
+    }
+    scheduler.wake(caller, value);
+  } else if (done.state === TaskState.Failed) {
+    scheduler.wakeWithError(caller, new RaisedError("Error", `capability '${name}' failed: ${outer.describeThrown(done.result)}`));
+  } else {
+    scheduler.wakeWithError(caller, new RaisedError("Error", `Terminated: capability '${name}' was cancelled`));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiler
+
+class RayaCompiler extends NativeObject {
+  readonly nativeClass = COMPILER_NATIVE_CLASS;
+}
+
+/** `{ name, bytecode }`: the program as .rbc bytes in an int[]. */
+function compiled(ctx: VmContext, source: string, filename: string, readFile: (file: string) => string | null): RObject {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeProgram(compile(source, { filename, readFile }));
+  } catch (error) {
+    if (error instanceof CompileError) throw new ContextError("CompileError", error.diagnostics.map(formatDiagnostic).join("\n"), 0);
+    throw error;
+  }
+  return new RObject(ctx.layoutForFields(["name", "bytecode"]), [filename, byteArray(ctx, bytes)]);
+}
+
+function readSourceFile(file: string): string | null {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** The file of the Raya function that called the native: compileFile paths are relative to it. */
+function callerFile(ctx: VmContext): string {
+  const task = ctx.currentTask;
+  if (task === null || task.fp < 0) return path.join(process.cwd(), "<unknown>");
+  return path.resolve(task.frameClosure[task.fp].proto.fileName);
+}
+
+const COMPILER_METHODS = new Map<string, NativeImpl>([
+  ["compileString", (ctx, stack, at, argc) => {
+    const source = arg(stack, at, argc, 0);
+    const name = arg(stack, at, argc, 1) ?? "<source>";
+    if (typeof source !== "string" || typeof name !== "string") throw typeError("compileString(source, name) takes two strings");
+    // A program compiled from a string has no files to import from.
+    return compiled(ctx as VmContext, source, name, () => null);
+  }],
+  ["compileFile", (ctx, stack, at, argc) => {
+    const context = ctx as VmContext;
+    const file = arg(stack, at, argc, 0);
+    if (typeof file !== "string") throw typeError("compileFile(path) takes a string");
+    if (!hostOf(context).fileAccess) {
+      throw new ContextError("CapabilityNotFound", `compileFile('${file}'): only the root program reads files; an inner VM gets source through a capability and compiles it with compileString`, 0);
+    }
+    const full = path.resolve(path.dirname(callerFile(context)), file);
+    const text = readSourceFile(full);
+    if (text === null) throw new ContextError("CompileError", `compileFile: cannot read '${file}' (resolved to ${full})`, 0);
+    return compiled(context, text, full, readSourceFile);
+  }],
+]);
+
+const COMPILER_NATIVE_CLASS = new NativeClass("Compiler", COMPILER_METHODS, new Map());
+
+const COMPILER_CLASS = new NativeFunction(
+  "Compiler",
+  null,
+  null,
+  () => new RayaCompiler(),
+  (value) => value instanceof RayaCompiler,
+);
