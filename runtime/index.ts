@@ -13,11 +13,12 @@ export { encodeProgram } from "./bytecode/encode";
 export { InvalidBytecodeError } from "./bytecode/errors";
 export { disassemble } from "./bytecode/disasm";
 export { verifyProgram } from "./bytecode/verify";
-export { RayaRuntimeError, type RunOptions, type RunOutcome, type StackFrameInfo } from "./vm/run";
+export { RayaRuntimeError, type RunOptions, type RunOutcome, type RunView, type StackFrameInfo } from "./vm/run";
 export { resumeProgram, type ContextRunStats } from "./vm/run";
 export { InvalidSnapshotError } from "./vm/snapshot";
 export * from "./debug";
-export { Runtime, ContextHandle, TaskHandle, VmError, type VmErrorKind, type ContextOptions, type ContextLimits, type ContextStats, type ContextInfo, type ContextState, type RuntimeEvents, type Capability } from "./vm/runtime";
+export { Runtime, ContextHandle, TaskHandle, VmError, type VmErrorKind, type ContextOptions, type ContextLimits, type ContextStats, type ContextInfo, type ContextState, type RuntimeEvents, type Capability, type TaskOutcome } from "./vm/runtime";
+export { attachInnerVms, type InnerVmHost } from "./vm/inner-vm";
 
 /** Decodes `.rbc` bytes and verifies them; throws InvalidBytecodeError naming the problem. */
 export function loadProgram(bytes: Uint8Array): Program {

@@ -18,11 +18,14 @@ import {
   type RunOptions,
   type RunOutcome,
 } from "../index";
+import { LiveMonitor } from "./monitor";
 
 const USAGE = `Usage:
-  raya run [--json] [--stats] FILE
+  raya run [--json] [--stats | --monitor] FILE
                                   run a .raya source or a compiled .rbc file
-        --stats                   at exit, print a table of the contexts that ran to stderr
+        --stats                   at exit, print a table of every context (the program and
+                                  the inner VMs it created) to stderr
+        --monitor                 show that table live while the program runs
         --snapshot-out SNAP --snapshot-after-steps N
                                   once the program has run N steps, save it to SNAP and exit 0
   raya resume [--json] [--stats] SNAP
@@ -73,6 +76,7 @@ async function main(argv: string[]): Promise<number> {
 async function runCommand(args: string[]): Promise<number> {
   const json = takeFlag(args, "--json");
   const stats = takeFlag(args, "--stats");
+  const monitor = takeFlag(args, "--monitor");
   const snapshotOut = takeOption(args, "--snapshot-out");
   const afterSteps = takeOption(args, "--snapshot-after-steps");
   if ((snapshotOut === null) !== (afterSteps === null)) {
@@ -81,7 +85,7 @@ async function runCommand(args: string[]): Promise<number> {
   const file = singleFile(args, "run");
   const loaded = loadAny(file);
   if ("failure" in loaded) return reportFailure(loaded.failure, json);
-  const options = outputOptions(stats);
+  const options = monitor ? monitorOptions() : outputOptions(stats);
   if (afterSteps !== null) options.snapshotAfterSteps = stepCount(afterSteps);
   return finishRun(() => run(loaded.program, options), json, snapshotOut);
 }
@@ -99,6 +103,15 @@ function outputOptions(stats: boolean): RunOptions {
   const options: RunOptions = { onOutput: (line) => process.stdout.write(line + "\n") };
   if (stats) options.onStats = (rows) => process.stderr.write(statsTable(rows));
   return options;
+}
+
+function monitorOptions(): RunOptions {
+  const monitor = new LiveMonitor(statsTable);
+  return {
+    onOutput: (line) => monitor.print(line),
+    onStart: (view) => monitor.start(view),
+    onStats: (rows) => monitor.finish(rows),
+  };
 }
 
 async function finishRun(start: () => Promise<RunOutcome>, json: boolean, snapshotOut: string | null): Promise<number> {

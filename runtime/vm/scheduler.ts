@@ -32,6 +32,8 @@ class RunQueue {
   head = 0;
   /** Tasks of the context sleeping on a timer. */
   sleeping = 0;
+  /** Slices left of the context's current visit (its weight when a visit starts). */
+  credit = 0;
   /** Failed Tasks nobody awaited yet, with the round they failed in. */
   unobserved: Task[] = [];
   unobservedRound: number[] = [];
@@ -232,14 +234,22 @@ export class Scheduler {
     try {
       let ranAny = true;
       let untilClockCheck = SLICES_PER_CLOCK_CHECK;
+      let served: RunQueue | null = null;
       passes: while (ranAny) {
         ranAny = false;
         this.rounds++;
         for (const queue of this.queues.values()) {
-          const weight = Math.max(1, queue.context.weight | 0);
-          for (let slices = 0; slices < weight; slices++) {
+          served = queue;
+          // A visit grants `weight` slices; a visit cut short by the clock keeps the rest as
+          // credit and the next round starts with it (rotatePast), so weights hold over time.
+          if (queue.credit <= 0) queue.credit = Math.max(1, queue.context.weight | 0);
+          while (queue.credit > 0) {
             const task = queue.take();
-            if (task === null) break;
+            if (task === null) {
+              queue.credit = 0; // an idle context banks nothing
+              break;
+            }
+            queue.credit--;
             ranAny = true;
             if (task.state !== TaskState.Ready) continue; // cancelled while queued
             let preempted = false;
@@ -253,6 +263,7 @@ export class Scheduler {
           }
         }
       }
+      if (served !== null) this.rotatePast(served);
     } finally {
       this.running = false;
     }
@@ -260,6 +271,23 @@ export class Scheduler {
     this.settleReturnedRoots();
     if (this.readyCount > 0) this.scheduleRound();
     this.reportDeadlocks();
+  }
+
+  /** The next round starts where this one stopped: with `last` (the last context served) if
+   *  its visit was cut short, else with the one after it. A round cut short by ROUND_MS must not
+   *  always favour the contexts that come first. */
+  private rotatePast(last: RunQueue): void {
+    const moved: [VmContext, RunQueue][] = [];
+    for (const entry of this.queues) {
+      if (entry[1] === last && last.credit > 0) break;
+      moved.push(entry);
+      if (entry[1] === last) break;
+    }
+    if (moved.length === this.queues.size) return; // the round reached the end: order is fair already
+    for (const [context, queue] of moved) {
+      this.queues.delete(context);
+      this.queues.set(context, queue);
+    }
   }
 
   /** Runs one slice of `task`; true when it used all its fuel (was preempted). */

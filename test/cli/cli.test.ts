@@ -176,6 +176,38 @@ describe("raya CLI", function () {
       assert.equal(statsRow(bad.stderr).outcome, "failed");
     });
 
+    it("--stats lists the inner VMs a program created, with their limits and how they ended", () => {
+      const file = write("inner.raya", `import { Vm } from "raya:vm";
+const vm = new Vm({ name: "plugin", maxStepBudget: 5000, maxTasks: 3 });
+vm.loadSource("export function spin(): void { while (true) {} }", "p.raya");
+try { await vm.runEntry("spin", []); } catch (e) { console.log("contained"); }`);
+      const r = raya("run", "--stats", file);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "contained\n");
+      const lines = r.stderr.trim().split("\n");
+      assert.match(lines[0], /^context\s+parent\s+outcome\s+heap\/limit\s+tasks peak\/limit\s+steps\/budget$/);
+      assert.match(lines[2], /^plugin#1\s+main\s+StepBudgetExceeded\s+\S+ \S+\/-\s+1\/3\s+5000\/5000$/);
+    });
+
+    it("--monitor redraws the table while the program runs and prints the final one at exit", () => {
+      const file = write("monitored.raya", `import { Vm } from "raya:vm";
+const vm = new Vm({ name: "worker" });
+vm.loadSource("export function nap(): void { sleep(600); }", "w.raya");
+await vm.runEntry("nap", []);
+console.log("done");`);
+      const r = raya("run", "--monitor", file);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "done\n");
+      // Not a terminal: each refresh is appended as a frame; the last table is the final state.
+      const frames = r.stderr.split("\n").filter((line) => line.startsWith("-- contexts at "));
+      assert.ok(frames.length >= 2, r.stderr);
+      assert.match(r.stderr, /worker#1\s+main\s+ready/);
+      const tail = r.stderr.trim().split("\n").slice(-3);
+      assert.match(tail[0], /^context\s+parent/);
+      assert.match(tail[1], /^main\s+-\s+done/);
+      assert.match(tail[2], /^worker#1\s+main\s+ready/);
+    });
+
     it("snapshots a program mid-run and resumes it in a new process to the same end", () => {
       const file = write("count.raya", counting);
       const whole = raya("run", "--json", "--stats", file);
