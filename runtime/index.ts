@@ -17,7 +17,7 @@ export { RayaRuntimeError, type RunOptions, type RunOutcome, type RunView, type 
 export { resumeProgram, type ContextRunStats } from "./vm/run";
 export { InvalidSnapshotError } from "./vm/snapshot";
 export * from "./debug";
-export { Runtime, ContextHandle, TaskHandle, VmError, type VmErrorKind, type ContextOptions, type ContextLimits, type ContextStats, type ContextInfo, type ContextState, type RuntimeEvents, type Capability, type TaskOutcome } from "./vm/runtime";
+export { Runtime, ContextHandle, TaskHandle, VmError, type VmErrorKind, type ContextOptions, type ContextLimits, type ContextStats, type ContextInfo, type ContextState, type RuntimeEvents, type Capability, type TaskOutcome, type RestoreRuntimeOptions, type RestoreContextOptions } from "./vm/runtime";
 export { attachInnerVms, type InnerVmHost } from "./vm/inner-vm";
 
 /** Decodes `.rbc` bytes and verifies them; throws InvalidBytecodeError naming the problem. */

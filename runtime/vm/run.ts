@@ -246,7 +246,10 @@ class RunWatch implements ContextOwner {
     try {
       bytes = snapshotContext(this.context);
     } catch (error) {
-      this.fail("crashed", () => error);
+      // E.g. the program holds an inner VM (a live link to another context): say so, as an
+      // error of the program, not as a crash of the VM.
+      const message = `cannot snapshot the program: ${error instanceof Error ? error.message : String(error)}`;
+      this.fail("failed", () => new RayaRuntimeError("Error", message, []));
       return;
     }
     this.settle("snapshot", () => this.resolve({ value: undefined, output: this.context.output, errors: this.context.errorOutput, snapshot: bytes }));

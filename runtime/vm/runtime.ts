@@ -26,6 +26,7 @@ import { ABSENT, Closure, NativeFunction, type NativeImpl } from "./value";
 import { fromHost, MarshalError, toHost } from "./marshal";
 import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { decodeProgram } from "../bytecode/decode";
+import { readRuntimeSnapshot, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
 
 /** What ended or refused a context operation. */
 export type VmErrorKind = ContextErrorKind;
@@ -398,6 +399,28 @@ export class ContextHandle implements ContextOwner {
       if (task.id === MAIN_TASK_ID) this.initHandle = handle;
     }
     this.stateValue = this.initHandle === null ? "ready" : "initializing";
+  }
+
+  /** This context as a record of a whole-runtime snapshot (its own snapshot when it has a
+   *  program and lives; snapshot() says why it cannot be taken). */
+  snapshotRecord(): ContextRecord {
+    let fate: ContextRecord["fate"];
+    if (this.exit !== null) fate = { kind: "exited", reason: this.exit.kind, message: this.exit.message };
+    else if (this.context === null) fate = { kind: "empty" };
+    else fate = { kind: "loaded", bytes: this.snapshot() };
+    return { id: this.id, name: this.name, parent: this.parent?.id ?? null, limits: { ...this.limits }, descendantSteps: this.descendantSteps, fate };
+  }
+
+  /** Rebuilds this fresh handle from a whole-runtime snapshot record (Runtime.restore). */
+  restoreRecord(record: ContextRecord): void {
+    this.descendantSteps = record.descendantSteps;
+    const fate = record.fate;
+    if (fate.kind === "loaded") this.restoreFrom(fate.bytes);
+    else if (fate.kind === "exited") {
+      // It had exited when saved: it stays exited, with the reason it had; nothing to release.
+      this.exit = new VmError(fate.reason, fate.message, this.id);
+      this.stateValue = "exited";
+    }
   }
 
   /** Handles for the Tasks of a restored context that a host was watching (entries, and module
@@ -774,6 +797,13 @@ export function capabilityNames(program: Program): string[] {
   return [...names];
 }
 
+export interface RestoreRuntimeOptions {
+  /** Host functions re-granted by context name, then by the name the program imports. */
+  capabilities?: Record<string, Record<string, Capability>>;
+  /** Run the restored contexts on this scheduler (shared with other code), else a new one. */
+  scheduler?: Scheduler;
+}
+
 export interface RestoreContextOptions {
   name?: string;
   /** Re-granted capabilities, by the names the program imports them under. */
@@ -845,6 +875,52 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.registry.set(handle.id, handle);
     this.emit("contextCreated", { id: handle.id, name: handle.name, parent: null });
     return handle;
+  }
+
+  /**
+   * Every context of the runtime as bytes (docs/snapshots.md, "Whole-runtime snapshots"): ids,
+   * names, parents, limits, the fate of exited ones, and each living context's own snapshot.
+   * Refuses (VmError naming the context) when any living context cannot be snapshotted now: a
+   * Task of it is running, entries wait for its module init, or it holds a raya:vm object.
+   */
+  snapshot(): Uint8Array {
+    const handles = [...this.registry.values()].sort((a, b) => a.id - b.id);
+    return writeRuntimeSnapshot(handles.map((handle) => handle.snapshotRecord()));
+  }
+
+  /**
+   * A new Runtime holding every context of a whole-runtime snapshot, with the same ids, names,
+   * parents and limits; pending work continues on its scheduler. `capabilities` re-grants host
+   * functions by context name then capability name. Bad bytes throw VmError InvalidSnapshot and
+   * a capability a program imports but not re-granted CapabilityNotFound naming both; either
+   * way nothing of the snapshot is left running.
+   */
+  static restore(bytes: Uint8Array, options: RestoreRuntimeOptions = {}): Runtime {
+    let records: ContextRecord[];
+    try {
+      records = readRuntimeSnapshot(bytes);
+    } catch (error) {
+      if (error instanceof InvalidSnapshotError) throw new VmError("InvalidSnapshot", error.message, 0);
+      throw error;
+    }
+    const runtime = new Runtime(options.scheduler);
+    try {
+      for (const record of records) runtime.restoreRecord(record, options.capabilities?.[record.name] ?? {});
+    } catch (error) {
+      runtime.terminateAll(); // what was already rebuilt must not run
+      throw error;
+    }
+    return runtime;
+  }
+
+  private restoreRecord(record: ContextRecord, capabilities: Record<string, Capability>): void {
+    const parent = record.parent === null ? null : (this.registry.get(record.parent) as ContextHandle);
+    const handle = new ContextHandle(this, record.id, record.name, parent, { name: record.name, ...record.limits });
+    this.registry.set(handle.id, handle);
+    parent?.children.add(handle);
+    this.nextContextId = Math.max(this.nextContextId, record.id + 1);
+    for (const [name, fn] of Object.entries(capabilities)) handle.registerCapability(name, fn);
+    handle.restoreRecord(record);
   }
 
   /** Terminates every context still alive (a program that created them has ended). */

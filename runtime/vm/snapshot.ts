@@ -19,7 +19,7 @@ import { ensureStack, MAX_FRAMES, MAX_STACK_SLOTS } from "./interpreter";
 import type { Scheduler } from "./scheduler";
 import { Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow, type BlockReason } from "./sync";
 import { CANCELLATION, Task, TaskState } from "./task";
-import { ABSENT, BoundMethod, Box, Closure, Layout, NativeFunction, RClass, RIterator, RObject, type NativeImpl } from "./value";
+import { ABSENT, BoundMethod, Box, Closure, Layout, NativeFunction, NativeObject, RClass, RIterator, RObject, type NativeImpl } from "./value";
 
 export const SNAPSHOT_MAGIC = "RAYASNAP";
 export const SNAPSHOT_VERSION = 1;
@@ -326,6 +326,9 @@ function writeObject(w: ByteWriter, o: unknown, value: (v: unknown) => void, nat
       return value(error.value);
     }
   }
+  if (o instanceof NativeObject) {
+    throw new Error(`the context holds a ${o.nativeClass.name} object of raya:vm (a live link to another context), which a context snapshot cannot hold; snapshot the inner VM itself`);
+  }
   const what = o !== null && typeof o === "object" ? (o.constructor?.name ?? "object") : typeof o;
   throw new Error(`snapshot: cannot serialise a value of kind '${what}'`);
 }
@@ -389,6 +392,9 @@ function writeBlockReason(w: ByteWriter, reason: BlockReason | null, value: (v: 
     case "sleep":
       w.u8(Block.Sleep);
       return w.f64(Math.max(0, reason.until - Date.now()));
+    case "context":
+      // A link to another live context (an inner VM's Task, a capability call) is not data.
+      throw new Error(`a task waits on ${reason.wait.describe()}; snapshot once it has been answered`);
   }
 }
 

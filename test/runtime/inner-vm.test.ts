@@ -224,7 +224,8 @@ const back = await vm.runEntry<int[]>("edit", [mine]);
 back.push(5);
 console.log(mine.join(","), "|", kept.join(","), "|", back.join(","));
 console.log(await vm.runEntry<string>("call", [(): int => 1]));`);
-    assert.deepEqual(lines, ["1,2 | 1,2,99,7 | 1,2,99,100,5", "a foreign handle from context 1 (host.raya) cannot be used here"]);
+    assert.equal(lines[0], "1,2 | 1,2,99,7 | 1,2,99,100,5");
+    assert.match(lines[1], /^a foreign handle from context \d+ \(host\.raya\) cannot be used here$/);
   });
 
   it("an inner VM has no clock, no files and no console of the host except through capabilities", async () => {

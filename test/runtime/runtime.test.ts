@@ -3,27 +3,8 @@
 // fairness and snapshots.
 import { strict as assert } from "node:assert";
 import { compile, Runtime, VmError, type ContextHandle, type TaskHandle } from "../../runtime/index";
+import { failure, thrown } from "./vm-error-helpers";
 import { isForeignHandle } from "../../runtime/vm/marshal";
-
-async function failure(handle: TaskHandle): Promise<VmError> {
-  try {
-    const value = await handle.result();
-    assert.fail(`expected a VmError, got ${JSON.stringify(value)}`);
-  } catch (error) {
-    assert.ok(error instanceof VmError, `not a VmError: ${String(error)}`);
-    return error;
-  }
-}
-
-function thrown(run: () => unknown): VmError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof VmError, `not a VmError: ${String(error)}`);
-    return error;
-  }
-  assert.fail("expected a VmError");
-}
 
 const SPIN = `export function spin(): int { let i = 0; while (true) { i = i + 1; } return i; }`;
 
