@@ -16,7 +16,6 @@ import {
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { query } from "../runtime/index";
 import { diagnosticRange, isVirtualFile, pathToUri, rangeOfOffsets } from "./positions";
-import { RAYA_VM_EXPORTS, RAYA_VM_MODULE } from "./rayaVmApi";
 import type { Analysis, Workspace } from "./workspace";
 
 type OutlineSymbol = ReturnType<typeof query.documentOutline>[number];
@@ -120,8 +119,9 @@ export function completion(document: TextDocument, workspace: Workspace, positio
   const text = document.getText();
   const offset = document.offsetAt(position);
   const wordStart = startOfWord(text, offset);
-  if (isInRayaVmImport(text, wordStart)) {
-    return RAYA_VM_EXPORTS.map((e) => ({ label: e.name, kind: CompletionItemKind.Class, documentation: e.description }));
+  const builtinModule = builtinModuleImportAt(text, wordStart);
+  if (builtinModule !== null) {
+    return builtinModule.map((e) => ({ label: e.name, kind: e.kind === "class" ? CompletionItemKind.Class : CompletionItemKind.Interface }));
   }
   const dot = dotBefore(text, wordStart);
   if (dot !== null) return memberCompletion(document, workspace, text, wordStart, offset);
@@ -183,12 +183,13 @@ function dotBefore(text: string, wordStart: number): number | null {
   return i;
 }
 
-/** True inside the braces of `import { ... } from "raya:vm"`, whether or not the line is finished. */
-function isInRayaVmImport(text: string, offset: number): boolean {
+/** Inside the braces of `import { ... } from "raya:vm"` (whether or not the line is finished):
+ *  the exports of that built-in module; null anywhere else. */
+function builtinModuleImportAt(text: string, offset: number): query.ModuleExport[] | null {
   const before = text.slice(Math.max(0, offset - 500), offset);
   const importStart = before.lastIndexOf("import");
-  if (importStart === -1 || !/^import\s*\{[^}]*$/.test(before.slice(importStart))) return false;
+  if (importStart === -1 || !/^import\s*\{[^}]*$/.test(before.slice(importStart))) return null;
   const after = text.slice(offset, offset + 500);
   const match = /^[^}]*\}\s*from\s*(["'])([^"']*)\1/.exec(after);
-  return match !== null && match[2] === RAYA_VM_MODULE;
+  return match === null ? null : query.builtinModuleExports(match[2]);
 }

@@ -6,6 +6,7 @@ import type { Node, SourceFile, Stmt, Pattern, ClassMember, FunctionLike, Block 
 import type { AnalysisResult } from "./compile";
 import { parse } from "./parser";
 import { LIB_SOURCE, LIB_FILENAME } from "./checker/lib";
+import { RAYA_VM_FILENAME, RAYA_VM_SOURCE } from "./checker/raya-vm";
 import { mappingOf, subst, typeToString, type Type } from "./checker/types";
 
 /** A node is any object of the tree with a `kind` and source offsets. */
@@ -398,4 +399,24 @@ function namesOfBlock(block: Block): ScopeName[] {
 function isFunctionLike(node: Node): node is Node & FunctionLike {
   return node.kind === "FunctionDecl" || node.kind === "FunctionExpr" || node.kind === "ArrowFunction"
     || node.kind === "Method";
+}
+
+export interface ModuleExport {
+  name: string;
+  kind: "class" | "type";
+}
+
+let rayaVmFile: SourceFile | null = null;
+
+/** What a module built into the runtime (`raya:vm`) exports, read from the declarations the
+ *  checker binds; null for any other specifier. */
+export function builtinModuleExports(specifier: string): ModuleExport[] | null {
+  if (specifier !== RAYA_VM_FILENAME) return null;
+  if (!rayaVmFile) rayaVmFile = parse(RAYA_VM_SOURCE, RAYA_VM_FILENAME).ast;
+  const exports: ModuleExport[] = [];
+  for (const s of rayaVmFile.body) {
+    if (s.kind === "ClassDecl" && s.exported) exports.push({ name: s.name, kind: "class" });
+    else if ((s.kind === "TypeAlias" || s.kind === "Interface") && s.exported) exports.push({ name: s.name, kind: "type" });
+  }
+  return exports;
 }

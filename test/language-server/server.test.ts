@@ -224,7 +224,18 @@ describe("language server (over stdio)", function () {
     const vmNames = labels(await client.request<CompletionResult>("textDocument/completion", {
       textDocument: { uri: fileUri(vmFile) }, position: position(vmText, "V }", 1),
     }));
-    assert.deepEqual(vmNames, ["Vm", "Compiler", "VmError"]);
+    assert.deepEqual(vmNames, ["VmErrorKind", "VmError", "VmOptions", "VmStats", "CompiledProgram", "Vm", "Compiler"]);
+
+    // The checker knows raya:vm: members of a Vm complete from its declared type.
+    const useFile = file("use-vm.raya");
+    const useText = 'import { Vm } from "raya:vm";\nconst vm = new Vm({ name: "p" });\nvm.\n';
+    await client.open(useFile, useText);
+    const members = labels(await client.request<CompletionResult>("textDocument/completion", {
+      textDocument: { uri: fileUri(useFile) }, position: position(useText, "vm.\n", 3),
+    }));
+    for (const name of ["registerCapability", "loadBytecode", "runEntry", "getStats", "snapshot", "terminate"]) {
+      assert.ok(members.includes(name), `${name} missing from ${members.join(", ")}`);
+    }
   });
 
   it("survives a garbage document: requests answer and later documents still work", async () => {
