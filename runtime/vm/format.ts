@@ -3,7 +3,7 @@
 // - inspect: console.log's format, like Node's util.inspect for this value model, on one line;
 // - toPlainValue: the program result as JSON-compatible JavaScript.
 import { Task } from "./task";
-import { ABSENT, BoundMethod, Closure, functionName, isAnonymousName, Layout, NativeFunction, RClass, RObject } from "./value";
+import { ABSENT, BoundMethod, Closure, functionName, isAnonymousName, Layout, NativeFunction, NativeObject, RClass, RObject } from "./value";
 
 // ---------------------------------------------------------------------------------------------
 // String(v)
@@ -43,6 +43,7 @@ function objectToString(value: unknown, visiting: Set<unknown>): string {
     return `function ${functionName(value)}() { [native code] }`;
   }
   if (value instanceof Task) return "[object Task]";
+  if (value instanceof NativeObject) return `[object ${value.nativeClass.name}]`;
   return String(value);
 }
 
@@ -106,6 +107,7 @@ function inspectValue(value: unknown, depth: number, state: InspectState): strin
   }
   if (value instanceof NativeFunction) return value.call !== null || value.construct !== null ? `[Function: ${value.name}]` : `Object [${value.name}] {}`;
   if (value instanceof Task) return `Task { name: ${quoteString(value.name)}, state: '${value.stateName}' }`;
+  if (value instanceof NativeObject) return `${value.nativeClass.name} { ${value.describe()} }`;
   if (value instanceof RObject && isErrorLike(value.layout)) {
     const stack = fieldOf(value, "stack");
     return typeof stack === "string" && stack !== "" ? stack : `[${toRayaString(value)}]`;
@@ -212,6 +214,7 @@ export function describeForError(value: unknown): string {
   if (value instanceof Map) return "Map";
   if (value instanceof Set) return "Set";
   if (value instanceof Task) return "Task";
+  if (value instanceof NativeObject) return value.nativeClass.name;
   return typeof value;
 }
 
@@ -234,6 +237,7 @@ function plain(value: unknown, path: unknown[]): unknown {
     return `[Function: ${functionName(value)}]`;
   }
   if (value instanceof Task) return plain(value.result, path);
+  if (value instanceof NativeObject) return `[${value.nativeClass.name}]`;
   if (path.includes(value)) return "[Circular]";
   path.push(value);
   try {

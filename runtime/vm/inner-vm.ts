@@ -20,6 +20,7 @@ import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
 import { arg, chargeBytes, heapOf, restArgs } from "./builtins/args";
 import type { VmContext } from "./context";
 import { ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
+import { quoteString } from "./format";
 import { arrayBytes } from "./heap";
 import { copyBetween, MarshalError, toHost, fromHost } from "./marshal";
 import { startTask } from "./operations";
@@ -76,6 +77,10 @@ class InnerVm extends NativeObject {
 
   get label(): string {
     return `${this.handle.name}#${this.handle.id}`;
+  }
+
+  describe(): string {
+    return `id: ${this.handle.id}, name: ${quoteString(this.handle.name)}, state: '${this.handle.state}'`;
   }
 }
 
@@ -408,6 +413,10 @@ function answerCapability(name: string, call: CapabilityCall, done: Task, caller
 
 class RayaCompiler extends NativeObject {
   readonly nativeClass = COMPILER_NATIVE_CLASS;
+
+  describe(): string {
+    return "";
+  }
 }
 
 /** `{ name, bytecode }`: the program as .rbc bytes in an int[]. */

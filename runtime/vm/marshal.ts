@@ -14,7 +14,7 @@ import { VmError } from "./errors";
 import { arrayBytes, HEAP_SIZES, mapBytes, robjectBytes, setBytes, sizeOf } from "./heap";
 import { Channel, Mutex } from "./sync";
 import { Task } from "./task";
-import { ABSENT, BoundMethod, Closure, Layout, NativeFunction, RClass, RObject } from "./value";
+import { ABSENT, BoundMethod, Closure, Layout, NativeFunction, NativeObject, RClass, RObject } from "./value";
 
 /** Values nested deeper than this are rejected, so a hostile or runaway structure fails fast. */
 export const DEFAULT_MAX_DEPTH = 100_000;
@@ -130,6 +130,7 @@ function describeForeign(value: object): [ForeignKind, string] {
   if (value instanceof Task) return ["task", value.name];
   if (value instanceof Channel) return ["channel", "Channel"];
   if (value instanceof Mutex) return ["mutex", "Mutex"];
+  if (value instanceof NativeObject) return ["object", value.nativeClass.name];
   if (value instanceof RObject) return ["object", value.layout.name];
   return ["object", "?"];
 }
@@ -143,7 +144,8 @@ function isReferenceOnly(value: object): boolean {
     value instanceof NativeFunction ||
     value instanceof Task ||
     value instanceof Channel ||
-    value instanceof Mutex
+    value instanceof Mutex ||
+    value instanceof NativeObject
   );
 }
 

@@ -17,7 +17,9 @@ export class Box {
   constructor(public value: unknown) {}
 }
 
-/** A function of the program, prepared for the interpreter: the proto plus its inline caches. */
+/** A function of the program, prepared for the interpreter: the proto plus its inline caches.
+ *  Each context has its own (inline caches key on the context's layouts and hold its
+ *  closures; the debugger patches a context's own copy of `code`). */
 export class FunctionInfo {
   readonly name: string;
   readonly code: Int32Array;
@@ -30,11 +32,13 @@ export class FunctionInfo {
   /** The arity when a call with exactly that many arguments needs no adjustment (not async,
    *  no rest parameter), else -1: the interpreter's fast call path tests only this. */
   readonly plainArity: number;
-  /** Inline caches indexed by the pc of the instruction that owns them. */
-  readonly icKeys: unknown[];
-  readonly icTargets: unknown[];
-  readonly icSlots: Int32Array;
-  readonly icKinds: Int32Array;
+  // The inline caches, allocated the first time the function's code looks at them: most of the
+  // prelude never runs in a given context, and a context is cheap to create only if it does
+  // not pay four code-sized tables for every function it might call.
+  private keys: unknown[] | null = null;
+  private targets: unknown[] | null = null;
+  private slots: Int32Array | null = null;
+  private kinds: Int32Array | null = null;
 
   constructor(
     readonly index: number,
@@ -49,10 +53,50 @@ export class FunctionInfo {
     this.frameSize = proto.numLocals + proto.maxStack + 4;
     this.isAsync = proto.isAsync;
     this.plainArity = proto.isAsync || proto.hasRest ? -1 : proto.arity;
-    this.icKeys = new Array<unknown>(proto.code.length).fill(null);
-    this.icTargets = new Array<unknown>(proto.code.length).fill(null);
-    this.icSlots = new Int32Array(proto.code.length);
-    this.icKinds = new Int32Array(proto.code.length);
+  }
+
+  /** Inline caches indexed by the pc of the instruction that owns them: the receiver's key... */
+  get icKeys(): unknown[] {
+    const keys = this.keys;
+    return keys !== null ? keys : this.allocateCaches().keys;
+  }
+
+  /** ...what the call or access resolved to... */
+  get icTargets(): unknown[] {
+    const targets = this.targets;
+    return targets !== null ? targets : this.allocateCaches().targets;
+  }
+
+  /** ...the field slot of a property access... */
+  get icSlots(): Int32Array {
+    const slots = this.slots;
+    return slots !== null ? slots : this.allocateCaches().slots;
+  }
+
+  /** ...and the kind of entry (interpreter.ts IcKind). */
+  get icKinds(): Int32Array {
+    const kinds = this.kinds;
+    return kinds !== null ? kinds : this.allocateCaches().kinds;
+  }
+
+  /** Entries of each inline-cache table: 0 until the function's code first used them. */
+  get cacheLength(): number {
+    return this.keys === null ? 0 : this.code.length;
+  }
+
+  private allocateCaches(): { keys: unknown[]; targets: unknown[]; slots: Int32Array; kinds: Int32Array } {
+    const length = this.code.length;
+    const caches = {
+      keys: new Array<unknown>(length).fill(null),
+      targets: new Array<unknown>(length).fill(null),
+      slots: new Int32Array(length),
+      kinds: new Int32Array(length),
+    };
+    this.keys = caches.keys;
+    this.targets = caches.targets;
+    this.slots = caches.slots;
+    this.kinds = caches.kinds;
+    return caches;
   }
 
   /** Source position of the instruction at `pc` from the line table. */
@@ -139,6 +183,8 @@ export class NativeClass {
  */
 export abstract class NativeObject {
   abstract readonly nativeClass: NativeClass;
+  /** What console.log shows between the braces: "id: 2, name: 'plugin', state: 'ready'". */
+  abstract describe(): string;
 }
 
 /** The fixed layout of an object: field names in slot order, and (for classes) methods. */

@@ -347,6 +347,18 @@ console.log("after");`, { filename: "host.raya", readFile: () => null }), { onEr
   });
 });
 
+describe("raya:vm: values", () => {
+  it("a Vm prints its identity and crosses into another context only as a foreign handle", async () => {
+    const lines = await output(`${HEADER}
+const vm = new Vm({ name: "outer-child" });
+vm.loadSource("import { Vm } from \\"raya:vm\\";\\nexport function make(): Vm { return new Vm({ name: \\"grandchild\\" }); }", "c.raya");
+console.log(vm);
+console.log(String(await vm.runEntry<unknown>("make", [])));`);
+    assert.equal(lines[0], "Vm { id: 1, name: 'outer-child', state: 'initializing' }"); // its init has not run yet
+    assert.match(lines[1], /^\[ForeignHandle object Vm from context \d+ \(c\.raya\)\]$/);
+  });
+});
+
 describe("raya:vm: compileFile", () => {
   it("reads a file relative to the calling file (root program only)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raya-vm-"));
