@@ -6,7 +6,7 @@
 // the optimising compiler), saving and reloading the frame state around the call.
 import { formatStackText as formatStack, type VmContext } from "./context";
 import { chargeHeap, ContextError, RayaThrow, rangeError, typeError, VmError } from "./errors";
-import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, HEAP_SIZES, robjectBytes, stringBytes, TASK_STACK_GROWTH_PER_SLOT, type HeapAccount } from "./heap";
+import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, FRAME_GROWTH_BYTES, HEAP_SIZES, robjectBytes, stringBytes, TASK_STACK_GROWTH_PER_SLOT, type HeapAccount } from "./heap";
 import {
   callMethodSlow, callValueSlow, createClass, getIndexSlow, getPropertySlow, inOperator, instanceOf,
   loadBuiltin, makeClosure, newObjectSpread, newSlow, objectRest, resolveMethod, setIndexSlow,
@@ -202,9 +202,19 @@ export function prepareFrame(stack: unknown[], at: number, argc: number, fn: Fun
   return end;
 }
 
+/**
+ * A call one frame deeper than the Task has ever been: past MAX_FRAMES it is a Raya stack
+ * overflow; otherwise the four frame arrays grow by a slot, charged to a limited context.
+ * (The frame arrays never outgrow MAX_FRAMES, so callers test only their length.)
+ */
+function newFrameDepth(fp: number, heap: HeapAccount | null): void {
+  if (fp + 1 >= MAX_FRAMES) throw stackOverflow();
+  if (heap !== null) chargeHeap(heap, FRAME_GROWTH_BYTES);
+}
+
 /** Pushes a frame for `closure` whose slot 0 is at stack[at]; used by the out-of-line helpers. */
 export function pushFrame(task: Task, closure: Closure, at: number, argc: number, mode: FrameMode): void {
-  if (task.fp + 1 >= MAX_FRAMES) throw stackOverflow();
+  if (task.fp + 1 >= task.frameClosure.length) newFrameDepth(task.fp, task.context.heap);
   const sp = prepareFrame(task.stack, at, argc, closure.proto, task.context.heap);
   const fp = ++task.fp;
   task.frameClosure[fp] = closure;
@@ -553,7 +563,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             const callee = stack[at];
             if (callee instanceof ClosureType && !callee.proto.isAsync) {
               const target = callee.proto;
-              if (fp + 1 >= MAX_FRAMES) throw stackOverflow();
+              if (fp + 1 >= fClosure.length) newFrameDepth(fp, heap);
               if (argc === target.plainArity && at + target.frameSize <= stack.length) {
                 const end = at + target.numLocals;
                 for (let i = at + argc + 1; i < end; i++) stack[i] = null;
@@ -599,7 +609,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             if (kind === IcKind.RayaMethod) {
               const method = fn.icTargets[ip] as Closure;
               const target = method.proto;
-              if (fp + 1 >= MAX_FRAMES) throw stackOverflow();
+              if (fp + 1 >= fClosure.length) newFrameDepth(fp, heap);
               if (argc === target.plainArity && at + target.frameSize <= stack.length) {
                 const end = at + target.numLocals;
                 for (let i = at + argc + 1; i < end; i++) stack[i] = null;
@@ -823,7 +833,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
             if (cls instanceof RClassType && cls.constructorClosure !== null && !cls.layoutInfo.abstract) {
               const ctor = cls.constructorClosure;
               const target = ctor.proto;
-              if (fp + 1 >= MAX_FRAMES) throw stackOverflow();
+              if (fp + 1 >= fClosure.length) newFrameDepth(fp, heap);
               const mode =
                 cls.errorState === 2 || (cls.errorState === 0 && !ctx.isErrorClass(cls))
                   ? FrameMode.Construct
@@ -1079,6 +1089,20 @@ function finishSlice(task: Task, outcome: CallOutcome, spent: number): RunStatus
 /** The Raya value a JavaScript exception caught by the interpreter stands for. */
 function thrownValue(ctx: VmContext, task: Task, error: unknown, ip: number): unknown {
   if (error instanceof RayaThrow) return error.value;
+  const made = errorObject(ctx, task, error, ip);
+  if (ctx.heap !== null) chargeHeap(ctx.heap, errorBytes(made));
+  return made;
+}
+
+/** An error object with its message and stack text, as a limited context pays for it. */
+function errorBytes(error: RObject): number {
+  let bytes = robjectBytes(error.fields.length);
+  for (const field of error.fields) if (typeof field === "string") bytes += stringBytes(field);
+  return bytes;
+}
+
+/** The Raya error a JavaScript exception raised by the VM or a native stands for. */
+function errorObject(ctx: VmContext, task: Task, error: unknown, ip: number): RObject {
   if (error instanceof VmError) return ctx.makeError(error.kind, error.message, ctx.captureTrace(task, ip));
   // raya:vm reporting a failure of an inner context (or of creating one).
   if (error instanceof ContextError) return ctx.makeVmError(error, ctx.captureTrace(task, ip));
@@ -1146,5 +1170,7 @@ function fillErrorStack(ctx: VmContext, task: Task, error: RObject, pc: number):
   const name = nameSlot === undefined ? layout.name : toRayaString(error.fields[nameSlot]);
   const message = messageSlot === undefined ? "" : toRayaString(error.fields[messageSlot]);
   const trace = ctx.captureTrace(task, pc);
-  error.fields[stackSlot] = formatStack(name, message, trace);
+  const text = formatStack(name, message, trace);
+  if (ctx.heap !== null) chargeHeap(ctx.heap, stringBytes(text));
+  error.fields[stackSlot] = text;
 }

@@ -186,7 +186,9 @@ export function callMethodSlow(task: Task, fn: FunctionInfo, ip: number, kind: I
   }
   if (name === "toString" && receiver !== null) {
     // Every value has JavaScript's toString (objects give "[object Object]", errors "Name: message").
-    stack[at] = toRayaString(receiver);
+    const text = toRayaString(receiver);
+    if (task.context.heap !== null) chargeHeap(task.context.heap, stringBytes(text));
+    stack[at] = text;
     task.sp = at + 1;
     return CallOutcome.Continue;
   }
@@ -337,6 +339,7 @@ export function awaitValue(task: Task, value: unknown): AwaitOutcome {
       task.blockedOn = { kind: "tasks", tasks: waitingFor, pending: waitingFor.length };
       return AwaitOutcome.Pending;
     }
+    if (task.context.heap !== null) chargeHeap(task.context.heap, arrayBytes(value.length));
     task.transfer = value.map((item) => (item instanceof Task ? item.result : item));
     task.blockedOn = null;
     return AwaitOutcome.Ready;
@@ -470,7 +473,7 @@ export function superGet(task: Task, name: string): void {
     }
     const method = parent.methods.get(name);
     if (method !== undefined) {
-      stack[at - 1] = new BoundMethod(self, method);
+      stack[at - 1] = boundMethod(task, self, method);
       task.sp = at;
       return;
     }
@@ -501,7 +504,7 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
       return true;
     }
     const method = layout.methods.get(name);
-    stack[top] = method !== undefined ? new BoundMethod(obj, method) : null; // absent optional property
+    stack[top] = method !== undefined ? boundMethod(task, obj, method) : null; // absent optional property
     return false;
   }
   if (Array.isArray(obj)) {
@@ -510,7 +513,7 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
       stack[top] = obj.length;
       return false;
     }
-    stack[top] = boundNative(obj, name, ARRAY_METHODS);
+    stack[top] = boundNative(task.context.heap, obj, name, ARRAY_METHODS);
     return false;
   }
   switch (typeof obj) {
@@ -519,18 +522,18 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
         fn.icKinds[ip] = IcKind.Length;
         stack[top] = obj.length;
       } else {
-        stack[top] = boundNative(obj, name, STRING_METHODS);
+        stack[top] = boundNative(task.context.heap, obj, name, STRING_METHODS);
       }
       return false;
     case "number":
-      stack[top] = boundNative(obj, name, NUMBER_METHODS);
+      stack[top] = boundNative(task.context.heap, obj, name, NUMBER_METHODS);
       return false;
     case "boolean":
-      stack[top] = boundNative(obj, name, BOOLEAN_METHODS);
+      stack[top] = boundNative(task.context.heap, obj, name, BOOLEAN_METHODS);
       return false;
   }
   if (obj instanceof Map || obj instanceof Set) {
-    stack[top] = name === "size" ? obj.size : boundNative(obj, name, obj instanceof Map ? MAP_METHODS : SET_METHODS);
+    stack[top] = name === "size" ? obj.size : boundNative(task.context.heap, obj, name, obj instanceof Map ? MAP_METHODS : SET_METHODS);
     return false;
   }
   if (obj instanceof RClass) {
@@ -545,7 +548,7 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
       return true;
     }
     const method = findStatic(obj, name, "method");
-    stack[top] = method !== null ? new BoundMethod(obj, method) : name === "name" ? obj.name : null;
+    stack[top] = method !== null ? boundMethod(task, obj, method) : name === "name" ? obj.name : null;
     return false;
   }
   if (obj instanceof NativeFunction) {
@@ -554,20 +557,20 @@ export function getPropertySlow(task: Task, fn: FunctionInfo, ip: number, obj: u
     return false;
   }
   if (obj instanceof Task) {
-    stack[top] = boundNative(obj, name, TASK_METHODS);
+    stack[top] = boundNative(task.context.heap, obj, name, TASK_METHODS);
     return false;
   }
   if (obj instanceof Channel) {
-    stack[top] = name === "length" ? obj.length : name === "capacity" ? obj.capacity : boundNative(obj, name, CHANNEL_METHODS);
+    stack[top] = name === "length" ? obj.length : name === "capacity" ? obj.capacity : boundNative(task.context.heap, obj, name, CHANNEL_METHODS);
     return false;
   }
   if (obj instanceof Mutex) {
-    stack[top] = boundNative(obj, name, MUTEX_METHODS);
+    stack[top] = boundNative(task.context.heap, obj, name, MUTEX_METHODS);
     return false;
   }
   if (obj instanceof NativeObject) {
     const property = obj.nativeClass.properties.get(name);
-    stack[top] = property !== undefined ? property(obj as never) : boundNative(obj, name, obj.nativeClass.methods);
+    stack[top] = property !== undefined ? property(obj as never) : boundNative(task.context.heap, obj, name, obj.nativeClass.methods);
     return false;
   }
   if (obj instanceof Closure || obj instanceof BoundMethod) {
@@ -585,10 +588,18 @@ function describeFunctionName(fn: Closure | BoundMethod): string {
   return name.startsWith("<") ? "" : dot >= 0 ? name.slice(dot + 1) : name;
 }
 
+/** A Raya method read as a value (`const f = obj.m`), charged to a limited context. */
+function boundMethod(task: Task, receiver: unknown, method: Closure): BoundMethod {
+  if (task.context.heap !== null) chargeHeap(task.context.heap, HEAP_SIZES.BOUND_METHOD);
+  return new BoundMethod(receiver, method);
+}
+
 /** A builtin method read as a value, e.g. `const up = s.toUpperCase`. */
-function boundNative(receiver: unknown, name: string, table: ReadonlyMap<string, NativeImpl>): unknown {
+function boundNative(heap: HeapAccount | null, receiver: unknown, name: string, table: ReadonlyMap<string, NativeImpl>): unknown {
   const impl = table.get(name);
-  return impl === undefined ? null : new BoundMethod(receiver, new NativeFunction(name, impl));
+  if (impl === undefined) return null;
+  if (heap !== null) chargeHeap(heap, HEAP_SIZES.BOUND_METHOD + HEAP_SIZES.NATIVE_FUNCTION);
+  return new BoundMethod(receiver, new NativeFunction(name, impl));
 }
 
 /** SET_PROP when the inline cache missed. Returns true when it pushed a setter frame. */
