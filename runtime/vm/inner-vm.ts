@@ -22,7 +22,7 @@ import type { VmContext } from "./context";
 import { ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
 import { quoteString } from "./format";
 import { arrayBytes } from "./heap";
-import { copyBetween, MarshalError, toHost, fromHost } from "./marshal";
+import { copyBetween, MarshalError, fromHost } from "./marshal";
 import { startTask } from "./operations";
 import type { ContextHandle, ContextOptions, Runtime, TaskHandle, TaskOutcome } from "./runtime";
 import { BLOCKING_NATIVES, type CrossContextWait } from "./sync";
@@ -146,7 +146,7 @@ function proxyTask(vm: InnerVm, label: string, handle: TaskHandle): Task {
   const ctx = vm.owner;
   const task = ctx.newTask(`${vm.handle.name}.${label}`);
   ctx.scheduler.block(task, { kind: "context", wait: new InnerTaskWait(vm, label, handle) });
-  handle.whenSettled((outcome) => settleProxy(ctx, task, outcome));
+  handle.whenSettled((outcome) => settleProxy(ctx, task, handle, outcome));
   return task;
 }
 
@@ -167,7 +167,7 @@ class InnerTaskWait implements CrossContextWait {
   }
 }
 
-function settleProxy(ctx: VmContext, task: Task, outcome: TaskOutcome): void {
+function settleProxy(ctx: VmContext, task: Task, handle: TaskHandle, outcome: TaskOutcome): void {
   if (task.finished) return;
   task.blockedOn = null; // settled, not detached: the inner Task must not be cancelled now
   if (!outcome.ok) {
@@ -176,7 +176,8 @@ function settleProxy(ctx: VmContext, task: Task, outcome: TaskOutcome): void {
   }
   let value: unknown;
   try {
-    value = fromHost(outcome.value, ctx);
+    // An entry's result was copied straight into this context; module init's came out to the host.
+    value = handle.caller === ctx ? outcome.value : fromHost(outcome.value, ctx);
   } catch (error) {
     if (!(error instanceof MarshalError)) throw error;
     const failure = new ContextError("MarshalError", `the result of ${task.name} cannot cross into this context at ${error.path}: ${error.message}`, 0);
@@ -186,25 +187,13 @@ function settleProxy(ctx: VmContext, task: Task, outcome: TaskOutcome): void {
   ctx.scheduler.finish(task, TaskState.Done, value);
 }
 
-/** A Raya array of arguments, copied out for the host API (which copies them in again). */
-function entryArgs(vm: InnerVm, value: unknown, entry: string): unknown[] {
-  if (value === null) return [];
-  if (!Array.isArray(value)) throw typeError(`the arguments of '${entry}' must be an array`);
-  try {
-    return toHost(value, vm.owner) as unknown[];
-  } catch (error) {
-    if (error instanceof MarshalError) {
-      throw new ContextError("MarshalError", `an argument of '${entry}' cannot cross the context boundary at ${error.path}: ${error.message}`, vm.handle.id);
-    }
-    throw error;
-  }
-}
-
 function runEntry(vm: InnerVm, stack: unknown[], at: number, argc: number): Task {
   const name = arg(stack, at, argc, 0);
   if (typeof name !== "string") throw typeError("the entry name must be a string");
-  const args = entryArgs(vm, arg(stack, at, argc, 1), name);
-  return proxyTask(vm, name, vm.handle.runEntry(name, args));
+  const args = arg(stack, at, argc, 1) ?? [];
+  if (!Array.isArray(args)) throw typeError(`the arguments of '${name}' must be an array`);
+  // Copied straight from this context into the inner one (and the result back), never via the host.
+  return proxyTask(vm, name, vm.handle.runEntry(name, args, vm.owner));
 }
 
 function stats(vm: InnerVm): RObject {

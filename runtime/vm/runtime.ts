@@ -23,7 +23,7 @@ import { Scheduler } from "./scheduler";
 import { Op, OPERAND_COUNT } from "../bytecode/opcodes";
 import { Task, TaskState } from "./task";
 import { ABSENT, Closure, NativeFunction, type NativeImpl } from "./value";
-import { fromHost, MarshalError, toHost } from "./marshal";
+import { copyBetween, fromHost, MarshalError, toHost } from "./marshal";
 import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { decodeProgram } from "../bytecode/decode";
 import { readRuntimeSnapshot, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
@@ -119,7 +119,11 @@ export class TaskHandle {
   /** The Task itself, once the context has started it (entries wait for module init). */
   task: Task | null = null;
 
-  constructor(private readonly owner: ContextHandle) {
+  constructor(
+    private readonly owner: ContextHandle,
+    /** The context the result is copied into (raya:vm's caller); null: copied out to the host. */
+    readonly caller: VmContext | null = null,
+  ) {
     this.settled = new Promise<unknown>((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
@@ -128,7 +132,7 @@ export class TaskHandle {
     this.settled.catch(() => undefined);
   }
 
-  /** The Task's result copied out of the context, or a rejection with a VmError. */
+  /** The Task's result copied out of the context (into `caller` when set), or a rejection with a VmError. */
   result(): Promise<unknown> {
     return this.settled;
   }
@@ -179,6 +183,7 @@ export class TaskHandle {
 interface PendingEntry {
   handle: TaskHandle;
   name: string;
+  /** Already copied into the context. */
   args: unknown[];
 }
 
@@ -323,13 +328,23 @@ export class ContextHandle implements ContextOwner {
     return handle;
   }
 
-  /** Runs the entry file's top-level function `name` with `args` (copied in) in a new Task. */
-  runEntry(name: string, args: unknown[] = []): TaskHandle {
+  /** Runs the entry file's top-level function `name` with `args` (copied in) in a new Task.
+   *  `caller`: the args are values of that context (raya:vm), and the result is copied there
+   *  directly rather than out to the host. */
+  runEntry(name: string, args: unknown[] = [], caller: VmContext | null = null): TaskHandle {
     this.assertAlive();
     if (this.context === null) throw new VmError("EntryNotFound", "no program is loaded in this context", this.id);
-    const handle = new TaskHandle(this);
-    if (this.stateValue === "initializing") this.pending.push({ handle, name, args });
-    else this.startEntry(handle, name, args);
+    const handle = new TaskHandle(this, caller);
+    let copied: unknown[];
+    try {
+      // Copied now, so what the caller does to its values later cannot reach the entry.
+      copied = args.map((arg, i) => this.copyIn(arg, `argument ${i + 1} of '${name}'`, caller));
+    } catch (error) {
+      handle.reject(error as VmError);
+      return handle;
+    }
+    if (this.stateValue === "initializing") this.pending.push({ handle, name, args: copied });
+    else this.startEntry(handle, name, copied);
     return handle;
   }
 
@@ -667,7 +682,7 @@ export class ContextHandle implements ContextOwner {
         return;
       }
       try {
-        handle.resolve(this.copyOut(result, "the task result"));
+        handle.resolve(this.copyOut(result, "the task result", handle.caller));
       } catch (error) {
         handle.reject(error instanceof VmError ? error : new VmError("MarshalError", String(error), this.id));
       }
@@ -706,16 +721,9 @@ export class ContextHandle implements ContextOwner {
       handle.reject(new VmError("EntryNotFound", `context '${this.name}' has no top-level function '${name}'`, this.id));
       return;
     }
-    let stack: unknown[];
-    try {
-      stack = [callee, ...args.map((arg, i) => this.copyIn(arg, `argument ${i + 1} of '${name}'`))];
-    } catch (error) {
-      handle.reject(error as VmError);
-      return;
-    }
     let task: Task;
     try {
-      task = startTask(context, callee, stack, 0, args.length);
+      task = startTask(context, callee, [callee, ...args], 0, args.length);
     } catch (error) {
       if (!(error instanceof HeapLimitExceeded)) throw error;
       this.heapLimitHit(error);
@@ -735,13 +743,15 @@ export class ContextHandle implements ContextOwner {
   }
 
   /** A value of this context copied out to the host (`what` names it in a MarshalError). */
-  private copyOut(value: unknown, what: string): unknown {
-    return this.marshal(() => toHost(value, this.context as VmContext), what);
+  private copyOut(value: unknown, what: string, to: VmContext | null = null): unknown {
+    const from = this.context as VmContext;
+    return this.marshal(() => (to === null ? toHost(value, from) : copyBetween(value, from, to)), what);
   }
 
   /** A host value copied into this context. */
-  private copyIn(value: unknown, what: string): unknown {
-    return this.marshal(() => fromHost(value, this.context as VmContext), what);
+  private copyIn(value: unknown, what: string, from: VmContext | null = null): unknown {
+    const to = this.context as VmContext;
+    return this.marshal(() => (from === null ? fromHost(value, to) : copyBetween(value, from, to)), what);
   }
 
   /** Runs a conversion; its MarshalError becomes a VmError naming what was copied and where. */

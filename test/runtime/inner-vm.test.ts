@@ -359,6 +359,23 @@ console.log(String(await vm.runEntry<unknown>("make", [])));`);
   });
 });
 
+describe("raya:vm: results and arguments", () => {
+  it("arguments are copied when the entry is requested; an Error returned as a value arrives as an Error", async () => {
+    const plugin = `export function describe(items: int[]): string { return items.join("+"); }
+export function fault(): Error { return new RangeError("returned, not thrown"); }`;
+    const lines = await output(`${HEADER}
+const vm = new Vm({ name: "p" });
+vm.loadSource(${lit(plugin)}, "p.raya");
+const items = [1, 2];
+const pending = vm.runEntry<string>("describe", [items]); // the context is still initialising
+items.push(3);
+console.log(await pending);
+const e = await vm.runEntry<Error>("fault", []);
+console.log(e instanceof Error, e.name, e.message);`);
+    assert.deepEqual(lines, ["1+2", "true RangeError returned, not thrown"]);
+  });
+});
+
 describe("raya:vm: compileFile", () => {
   it("reads a file relative to the calling file (root program only)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raya-vm-"));

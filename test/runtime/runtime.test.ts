@@ -133,6 +133,8 @@ describe("Runtime: contexts, entries and results", () => {
     const date = await failure(ctx.runEntry("id", [{ when: [new Date()] }]));
     assert.equal(date.kind, "MarshalError");
     assert.match(date.message, /at \$\.when\[0\]: a Date/);
+    // Refused when the entry is requested (arguments are copied at once), and the context lives on.
+    assert.equal(await ctx.runEntry("id", [[1, "two"]]).result().then((v) => JSON.stringify(v)), '[1,"two"]');
     assert.equal(ctx.state, "ready", "a refused argument does not end the context");
   });
 });
