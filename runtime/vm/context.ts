@@ -131,8 +131,13 @@ export class VmContext implements NativeHost {
       if (this.heap !== null) chargeHeap(this.heap, stringBytes(line));
       this.output.push(line);
       if (this.onOutput !== null) this.onOutput(line);
+      if (this.printObserver !== null) this.printObserver(line, this.currentTask);
     }
   }
+
+  /** Set by a debugger: sees each printed line with the Task printing it (null outside one),
+   *  whose frame pc (framePc[fp] - 1) lies in the calling instruction. */
+  printObserver: ((line: string, task: Task | null) => void) | null = null;
 
   sleep(ms: number): void {
     const task = this.currentTask;

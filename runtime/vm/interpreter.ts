@@ -638,6 +638,9 @@ export function interpret(task: Task, fuel: number): RunStatus {
               break;
             }
             if (kind === IcKind.Native) {
+              // Where the call is, for natives that report it (console.log's source location).
+              task.fp = fp;
+              fPc[fp] = pc;
               const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
               sp = at + 1;
               if (result === SUSPEND_SIGNAL) {

@@ -491,13 +491,18 @@ export class ContextHandle implements ContextOwner {
     if (!task.finished) this.runtime.scheduler.cancel(task);
   }
 
+  /** Steps this context may still execute: the least left over it and its ancestors
+   *  (Infinity when none has a budget). Reads only. */
+  stepBudgetLeft(): number {
+    let left = Number.POSITIVE_INFINITY;
+    for (let walk: ContextHandle | null = this; walk !== null; walk = walk.parent) left = Math.min(left, walk.budgetLeft());
+    return left;
+  }
+
   // ---- ContextOwner (called by the scheduler and the VmContext)
 
   sliceFuel(slice: number): number {
-    let fuel = slice;
-    for (let walk: ContextHandle | null = this; walk !== null; walk = walk.parent) {
-      fuel = Math.min(fuel, walk.budgetLeft());
-    }
+    const fuel = Math.min(slice, this.stepBudgetLeft());
     this.sliceStartSteps = this.context === null ? 0 : this.context.stepsExecuted;
     return fuel;
   }
