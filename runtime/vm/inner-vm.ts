@@ -25,6 +25,7 @@ import { arrayBytes } from "./heap";
 import { copyBetween, MarshalError, fromHost } from "./marshal";
 import { startTask } from "./operations";
 import type { ContextHandle, ContextOptions, Runtime, TaskHandle, TaskOutcome } from "./runtime";
+import type { LinkResolver, SnapshotLinks } from "./snapshot";
 import { BLOCKING_NATIVES, type CrossContextWait } from "./sync";
 import { Task, TaskState } from "./task";
 import { ABSENT, BoundMethod, Closure, NativeClass, NativeFunction, NativeObject, RObject, SUSPEND, type NativeImpl } from "./value";
@@ -152,9 +153,9 @@ function proxyTask(vm: InnerVm, label: string, handle: TaskHandle): Task {
 
 class InnerTaskWait implements CrossContextWait {
   constructor(
-    private readonly vm: InnerVm,
+    readonly vm: InnerVm,
     private readonly label: string,
-    private readonly handle: TaskHandle,
+    readonly handle: TaskHandle,
   ) {}
 
   describe(): string {
@@ -293,7 +294,16 @@ const VM_CLASS = new NativeFunction(
  * of the context that registered it while the calling inner Task waits (so it may itself
  * await, sleep or lock); a builtin function (console.log) is called at once in that context.
  */
+/** The Raya functions granted as capabilities, so a snapshot can keep them (with their owner). */
+const rayaGrants = new WeakMap<NativeFunction, { fn: unknown; owner: VmContext }>();
+
 function capabilityNative(name: string, fn: unknown, vm: InnerVm): NativeFunction {
+  const native = makeCapabilityNative(name, fn, vm);
+  rayaGrants.set(native, { fn, owner: vm.owner });
+  return native;
+}
+
+function makeCapabilityNative(name: string, fn: unknown, vm: InnerVm): NativeFunction {
   const outer = vm.owner;
   let impl: NativeImpl;
   if (fn instanceof Closure || (fn instanceof BoundMethod && fn.method instanceof Closure)) {
@@ -334,9 +344,10 @@ function copyAnswer(name: string, value: unknown, outer: VmContext, inner: VmCon
 class CapabilityCall implements CrossContextWait {
   detached = false;
   constructor(
-    private readonly name: string,
+    readonly name: string,
     private readonly vm: InnerVm,
-    private readonly answerer: Task,
+    /** The Task computing the answer (for an async function, the Task it returned). */
+    public answerer: Task,
   ) {}
 
   describe(): string {
@@ -377,6 +388,7 @@ function answerCapability(name: string, call: CapabilityCall, done: Task, caller
   done.observed = true; // the failure is the caller's to handle, not an uncaught error of the host
   if (done.state === TaskState.Done && done.result instanceof Task) {
     // An async function: its answer is the Task it returned.
+    call.answerer = done.result;
     outer.scheduler.whenFinished(done.result, (inner2) => answerCapability(name, call, inner2, caller, outer, inner));
     return;
   }
@@ -466,3 +478,137 @@ const COMPILER_CLASS = new NativeFunction(
   () => new RayaCompiler(),
   (value) => value instanceof RayaCompiler,
 );
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots of a runtime whose contexts are linked by raya:vm (Runtime.snapshot, raya run
+// --snapshot-out). A context snapshot names each link (snapshot.ts SnapshotLinks); restoring
+// the whole runtime rebuilds every context, then reconnects the links by those names:
+//   vm:<context id>                          a Vm object (the id is the inner context's)
+//   compiler                                 a Compiler object
+//   task:<context id>:<task id>              a stand-in Task waiting for that inner Task
+//   capability:<context id>:<task id>:<name> an inner Task waiting for a capability's answer,
+//                                            computed by that Task of the granting context
+//   grant:<context id>:<name>                (a root) the Raya function granted to that context
+// The root program of `raya run` is context 0.
+
+const ROOT_ID = 0;
+
+/** Names the raya:vm links of `runtime`'s contexts (and of `root`, the program run by `raya run`). */
+export function runtimeLinks(runtime: Runtime, root: VmContext | null): SnapshotLinks {
+  const idOf = (context: VmContext): number => {
+    if (context === root) return ROOT_ID;
+    const info = runtime.contexts().find((c) => runtime.context(c.id)?.vmContext === context);
+    if (info === undefined) throw new Error("a raya:vm link leads to a context outside this runtime");
+    return info.id;
+  };
+  return {
+    objectKey(object: NativeObject): string {
+      if (object instanceof InnerVm) return `vm:${object.handle.id}`;
+      if (object instanceof RayaCompiler) return "compiler";
+      throw new Error(`snapshot: no link name for a ${object.nativeClass.name} object`);
+    },
+    waitKey(wait: CrossContextWait, task: Task): string {
+      if (wait instanceof InnerTaskWait) {
+        const inner = wait.handle.task;
+        if (inner === null) throw new Error(`task ${task.label} waits for an entry of ${wait.vm.label} that waits for its module init; snapshot once it has started`);
+        return `task:${wait.vm.handle.id}:${inner.id}`;
+      }
+      if (wait instanceof CapabilityCall) return `capability:${idOf(wait.answerer.context)}:${wait.answerer.id}:${wait.name}`;
+      throw new Error(`snapshot: no link name for what task ${task.label} waits on`);
+    },
+    roots(context: VmContext): [string, unknown][] {
+      const roots: [string, unknown][] = [];
+      for (const info of runtime.contexts()) {
+        const handle = runtime.context(info.id) as ContextHandle;
+        for (const [name, native] of handle.grantedCapabilities()) {
+          const grant = rayaGrants.get(native);
+          if (grant !== undefined && grant.owner === context) roots.push([`grant:${info.id}:${name}`, grant.fn]);
+        }
+      }
+      return roots;
+    },
+  };
+}
+
+/** Rebuilds raya:vm links while a runtime is restored (ContextHandle ids as when saved). */
+export interface LinkRelinker extends LinkResolver {
+  /** Grants `handle` the Raya capabilities its creator's snapshot kept, before it is restored. */
+  beforeRestore(handle: ContextHandle): void;
+  /** Every context exists: reconnect the stand-in Tasks and the pending capability calls. */
+  connect(): void;
+}
+
+export function runtimeRelinker(runtime: Runtime, root: () => VmContext | null): LinkRelinker {
+  const vms = new Map<VmContext, Map<number, InnerVm>>();
+  const grants: { contextId: number; name: string; fn: unknown; owner: VmContext }[] = [];
+  const waits: { task: Task; key: string; context: VmContext }[] = [];
+  const invalid = (message: string): never => {
+    throw new ContextError("InvalidSnapshot", message, 0);
+  };
+  const handleOf = (id: number): ContextHandle => runtime.context(id) ?? invalid(`a raya:vm link names context ${id}, which the snapshot does not hold`);
+  const contextOf = (id: number): VmContext =>
+    (id === ROOT_ID ? root() : handleOf(id).vmContext) ?? invalid(`a raya:vm link names context ${id}, which has no program`);
+  const vmFor = (owner: VmContext, handle: ContextHandle): InnerVm => {
+    let byId = vms.get(owner);
+    if (byId === undefined) vms.set(owner, (byId = new Map()));
+    let vm = byId.get(handle.id);
+    if (vm === undefined) byId.set(handle.id, (vm = new InnerVm(handle, owner)));
+    return vm;
+  };
+  const taskOf = (context: VmContext, id: number, key: string): Task =>
+    [...context.tasks].find((t) => t.id === id) ?? invalid(`link '${key}' names task ${id}, which its context does not hold`);
+  const numbers = (key: string, count: number): number[] => {
+    const parts = key.split(":").slice(1, 1 + count).map(Number);
+    if (parts.length !== count || !parts.every((n) => Number.isSafeInteger(n) && n >= 0)) invalid(`malformed link '${key}'`);
+    return parts;
+  };
+  const innerHandleOf = (context: VmContext): ContextHandle =>
+    runtime.contexts().map((c) => runtime.context(c.id) as ContextHandle).find((h) => h.vmContext === context) ?? invalid("a capability call waits in a context outside the runtime");
+  return {
+    object(key, context) {
+      if (key === "compiler") return new RayaCompiler();
+      if (!key.startsWith("vm:")) return null;
+      return vmFor(context, handleOf(numbers(key, 1)[0]));
+    },
+    wait(task, key, context) {
+      waits.push({ task, key, context });
+    },
+    root(key, value, context) {
+      if (!key.startsWith("grant:")) invalid(`unknown link root '${key}'`);
+      const [contextId] = numbers(key, 1);
+      grants.push({ contextId, name: key.slice(key.indexOf(":", 6) + 1), fn: value, owner: context });
+    },
+    beforeRestore(handle) {
+      for (const grant of grants) {
+        if (grant.contextId !== handle.id) continue;
+        try {
+          handle.grantCapability(grant.name, capabilityNative(grant.name, grant.fn, vmFor(grant.owner, handle)));
+        } catch (error) {
+          invalid(`the capability '${grant.name}' kept for context ${handle.id} is not a function: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    },
+    connect() {
+      for (const { task, key, context } of waits) {
+        if (key.startsWith("task:")) {
+          const [innerId, taskId] = numbers(key, 2);
+          const handle = handleOf(innerId);
+          const innerTask = taskOf(contextOf(innerId), taskId, key);
+          const watch = handle.watchTask(innerTask, context);
+          task.blockedOn = { kind: "context", wait: new InnerTaskWait(vmFor(context, handle), innerTask.name, watch) };
+          watch.whenSettled((outcome) => settleProxy(context, task, watch, outcome));
+        } else if (key.startsWith("capability:")) {
+          const [outerId, answererId] = numbers(key, 2);
+          const name = key.split(":").slice(3).join(":");
+          const outer = contextOf(outerId);
+          const answerer = taskOf(outer, answererId, key);
+          const call = new CapabilityCall(name, vmFor(outer, innerHandleOf(context)), answerer);
+          task.blockedOn = { kind: "context", wait: call };
+          outer.scheduler.whenFinished(answerer, (done) => answerCapability(name, call, done, task, outer, context));
+        } else {
+          invalid(`unknown link '${key}'`);
+        }
+      }
+    },
+  };
+}

@@ -9,7 +9,9 @@ import { Scheduler } from "./scheduler";
 import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { type Task, TaskState } from "./task";
 import { RClass, RObject } from "./value";
-import { attachInnerVms } from "./inner-vm";
+import { attachInnerVms, runtimeLinks, runtimeRelinker } from "./inner-vm";
+import { ContextError } from "./errors";
+import { readRuntimeSnapshot, ROOT_CONTEXT_ID, RUNTIME_SNAPSHOT_MAGIC, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
 import { Runtime } from "./runtime";
 
 export type { StackFrameInfo } from "./context";
@@ -113,9 +115,9 @@ export function runProgram(program: Program, options: RunOptions = {}): Promise<
 export function resumeProgram(bytes: Uint8Array, options: RunOptions = {}): Promise<RunOutcome> {
   return new Promise<RunOutcome>((resolve, reject) => {
     const scheduler = new Scheduler();
-    const context = restoreContext(bytes, scheduler, { onOutput: options.onOutput });
-    context.onError = options.onError ?? null;
     const runtime = new Runtime(scheduler);
+    const context = restoreRoot(bytes, runtime, options);
+    context.onError = options.onError ?? null;
     attachInnerVms(context, runtime, { fileAccess: true });
     const main = [...context.tasks].find((task) => task.id === MAIN_TASK_ID && !task.finished);
     if (main === undefined) {
@@ -129,6 +131,43 @@ export function resumeProgram(bytes: Uint8Array, options: RunOptions = {}): Prom
 
 /** createMainTask's Task is the context's first. */
 const MAIN_TASK_ID = 1;
+
+/**
+ * The root program's context from `raya run --snapshot-out` bytes: a context snapshot, or (for
+ * a program that had created inner VMs) a whole-runtime snapshot whose first record is the root;
+ * its inner VMs are rebuilt into `runtime` and relinked. Bad bytes throw InvalidSnapshotError and
+ * leave nothing running.
+ */
+function restoreRoot(bytes: Uint8Array, runtime: Runtime, options: RunOptions): VmContext {
+  const onOutput = options.onOutput;
+  if (!isRuntimeSnapshot(bytes)) return restoreContext(bytes, runtime.scheduler, { onOutput });
+  const records = readRuntimeSnapshot(bytes);
+  const rootRecord = records[0];
+  if (rootRecord === undefined || rootRecord.id !== ROOT_CONTEXT_ID || rootRecord.fate.kind !== "loaded") {
+    throw new InvalidSnapshotError("this runtime snapshot holds no program run by `raya run` (restore it with Runtime.restore)", 0);
+  }
+  const rootBytes = rootRecord.fate.bytes;
+  let root: VmContext | null = null;
+  const links = runtimeRelinker(runtime, () => root);
+  try {
+    runtime.restoreRecords(records.slice(1), {}, links, () => {
+      root = restoreContext(rootBytes, runtime.scheduler, { onOutput, links });
+    });
+  } catch (error) {
+    const built = root as VmContext | null;
+    if (built !== null) for (const task of [...built.tasks]) runtime.scheduler.finish(task, TaskState.Cancelled, null);
+    if (error instanceof InvalidSnapshotError) throw error;
+    if (error instanceof ContextError) throw new InvalidSnapshotError(`${error.kind}: ${error.message}`, 0);
+    throw error;
+  }
+  return root as unknown as VmContext;
+}
+
+function isRuntimeSnapshot(bytes: Uint8Array): boolean {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 8) return false;
+  for (let i = 0; i < 8; i++) if (bytes[i] !== RUNTIME_SNAPSHOT_MAGIC.charCodeAt(i)) return false;
+  return true;
+}
 
 /**
  * Watches one run: tracks the Task peak, takes the requested snapshot, and settles the run's
@@ -213,6 +252,8 @@ class RunWatch implements ContextOwner {
     try {
       if (this.options.onStats !== undefined) this.options.onStats(this.allStats(outcome));
       // The program is over: inner VMs it left running end with it (their timers included).
+      // The root's Tasks waiting on them fail with Terminated: nobody is left to report that to.
+      for (const task of this.context.tasks) task.observed = true;
       this.runtime.terminateAll();
       finish();
     } catch (error) {
@@ -244,15 +285,31 @@ class RunWatch implements ContextOwner {
     if (this.settled) return;
     let bytes: Uint8Array;
     try {
-      bytes = snapshotContext(this.context);
+      bytes = this.snapshotBytes();
     } catch (error) {
-      // E.g. the program holds an inner VM (a live link to another context): say so, as an
-      // error of the program, not as a crash of the VM.
+      // E.g. an entry of an inner VM still waits for its module init: say so, as an error of
+      // the program, not as a crash of the VM.
       const message = `cannot snapshot the program: ${error instanceof Error ? error.message : String(error)}`;
       this.fail("failed", () => new RayaRuntimeError("Error", message, []));
       return;
     }
     this.settle("snapshot", () => this.resolve({ value: undefined, output: this.context.output, errors: this.context.errorOutput, snapshot: bytes }));
+  }
+
+  /** The root context alone, or with the inner VMs it created and their links. */
+  private snapshotBytes(): Uint8Array {
+    if (this.runtime.contexts().length === 0) return snapshotContext(this.context);
+    const links = runtimeLinks(this.runtime, this.context);
+    const unlimited = Number.POSITIVE_INFINITY;
+    const root: ContextRecord = {
+      id: ROOT_CONTEXT_ID,
+      name: "main",
+      parent: null,
+      limits: { maxHeapBytes: unlimited, maxTasks: unlimited, maxStepBudget: unlimited, weight: 1 },
+      descendantSteps: 0,
+      fate: { kind: "loaded", bytes: snapshotContext(this.context, links) },
+    };
+    return writeRuntimeSnapshot([root, ...this.runtime.snapshotRecords(links)]);
   }
 
   // ---- a restored root (what Scheduler.startRoot and its round bookkeeping do for a fresh one)

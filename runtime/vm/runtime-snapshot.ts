@@ -4,7 +4,7 @@
 // Runtime.snapshot() and Runtime.restore() in runtime.ts gather and rebuild the contexts.
 //
 //   "RAYARTSN" magic, u32 version, u32 context count, then per context (in id order):
-//     u32 id, string name, i32 parent id (-1: none), f64 maxHeapBytes, f64 maxTasks,
+//     u32 id (0: the root program run by `raya run`, first if present), string name, i32 parent id (-1: none), f64 maxHeapBytes, f64 maxTasks,
 //     f64 maxStepBudget, f64 weight (Infinity: unlimited), f64 steps of its descendants,
 //     u8 fate (0 empty, 1 loaded, 2 exited); exited: string kind, string message;
 //     loaded: u32 length + that many bytes of its context snapshot
@@ -15,6 +15,9 @@ import { InvalidSnapshotError } from "./snapshot";
 
 export const RUNTIME_SNAPSHOT_MAGIC = "RAYARTSN";
 export const RUNTIME_SNAPSHOT_VERSION = 1;
+/** The id of the root program's record (`raya run --snapshot-out` of a program with inner
+ *  VMs): first in the file, not a context of the Runtime. */
+export const ROOT_CONTEXT_ID = 0;
 
 export interface ContextRecord {
   id: number;
@@ -90,7 +93,7 @@ function readRecords(r: ByteReader): ContextRecord[] {
   for (let i = 0; i < count; i++) {
     const at = r.pos;
     const id = r.u32("context id");
-    if (id === 0 || ids.has(id)) r.fail(`context id ${id} is ${id === 0 ? "not valid" : "repeated"}`, at);
+    if ((id === ROOT_CONTEXT_ID && i !== 0) || ids.has(id)) r.fail(`context id ${id} is ${id === ROOT_CONTEXT_ID ? "the root's, not first" : "repeated"}`, at);
     ids.add(id);
     const name = r.string("context name");
     const parentId = r.i32("parent id");

@@ -26,7 +26,9 @@ import { ABSENT, Closure, NativeFunction, type NativeImpl } from "./value";
 import { copyBetween, fromHost, MarshalError, toHost } from "./marshal";
 import { InvalidSnapshotError, restoreContext, snapshotContext } from "./snapshot";
 import { decodeProgram } from "../bytecode/decode";
-import { readRuntimeSnapshot, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
+import { readRuntimeSnapshot, ROOT_CONTEXT_ID, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
+import { runtimeLinks, runtimeRelinker, type LinkRelinker } from "./inner-vm";
+import type { LinkResolver, SnapshotLinks } from "./snapshot";
 
 /** What ended or refused a context operation. */
 export type VmErrorKind = ContextErrorKind;
@@ -272,6 +274,11 @@ export class ContextHandle implements ContextOwner {
     this.grantCapability(name, new NativeFunction(name, call));
   }
 
+  /** The capabilities granted so far, by name (a snapshot keeps those that are Raya functions). */
+  grantedCapabilities(): ReadonlyMap<string, NativeFunction> {
+    return this.capabilities;
+  }
+
   /** Grants an already-built native under `name` (raya:vm grants Raya closures this way). */
   grantCapability(name: string, native: NativeFunction): void {
     this.assertAlive();
@@ -361,7 +368,7 @@ export class ContextHandle implements ContextOwner {
    * it; it also refuses while entries wait for module init (they are host requests, not yet
    * Tasks, and would be lost). Capabilities are not in the bytes: they are re-granted by name.
    */
-  snapshot(): Uint8Array {
+  snapshot(links: SnapshotLinks | null = null): Uint8Array {
     this.assertAlive();
     const context = this.context;
     if (context === null) throw new VmError("RuntimeError", `context '${this.name}' has no program to snapshot`, this.id);
@@ -373,7 +380,7 @@ export class ContextHandle implements ContextOwner {
       throw new VmError("RuntimeError", `cannot snapshot context '${this.name}' while ${this.pending.length} entries wait for module init`, this.id);
     }
     try {
-      return snapshotContext(context);
+      return snapshotContext(context, links);
     } catch (error) {
       throw new VmError("RuntimeError", `cannot snapshot context '${this.name}': ${error instanceof Error ? error.message : String(error)}`, this.id);
     }
@@ -386,7 +393,7 @@ export class ContextHandle implements ContextOwner {
    * (CapabilityNotFound) are refused before anything is built or queued. Returns handles for the
    * restored Tasks a host was watching (restoredTasks).
    */
-  restoreFrom(bytes: Uint8Array): void {
+  restoreFrom(bytes: Uint8Array, links: LinkResolver | null = null): void {
     this.assertAlive();
     if (this.context !== null) throw new VmError("InvalidSnapshot", `context '${this.name}' already has a program; restore into a new context`, this.id);
     // Checked before restoreContext, which queues the restored Tasks as it builds them.
@@ -397,7 +404,7 @@ export class ContextHandle implements ContextOwner {
     }
     let context: VmContext;
     try {
-      context = restoreContext(bytes, this.runtime.scheduler, { onOutput: (line) => this.outputLines.push(line) });
+      context = restoreContext(bytes, this.runtime.scheduler, { onOutput: (line) => this.outputLines.push(line), links: links ?? undefined });
     } catch (error) {
       if (error instanceof InvalidSnapshotError) throw new VmError("InvalidSnapshot", error.message, this.id);
       throw error;
@@ -418,19 +425,19 @@ export class ContextHandle implements ContextOwner {
 
   /** This context as a record of a whole-runtime snapshot (its own snapshot when it has a
    *  program and lives; snapshot() says why it cannot be taken). */
-  snapshotRecord(): ContextRecord {
+  snapshotRecord(links: SnapshotLinks | null = null): ContextRecord {
     let fate: ContextRecord["fate"];
     if (this.exit !== null) fate = { kind: "exited", reason: this.exit.kind, message: this.exit.message };
     else if (this.context === null) fate = { kind: "empty" };
-    else fate = { kind: "loaded", bytes: this.snapshot() };
+    else fate = { kind: "loaded", bytes: this.snapshot(links) };
     return { id: this.id, name: this.name, parent: this.parent?.id ?? null, limits: { ...this.limits }, descendantSteps: this.descendantSteps, fate };
   }
 
   /** Rebuilds this fresh handle from a whole-runtime snapshot record (Runtime.restore). */
-  restoreRecord(record: ContextRecord): void {
+  restoreRecord(record: ContextRecord, links: LinkResolver | null = null): void {
     this.descendantSteps = record.descendantSteps;
     const fate = record.fate;
-    if (fate.kind === "loaded") this.restoreFrom(fate.bytes);
+    if (fate.kind === "loaded") this.restoreFrom(fate.bytes, links);
     else if (fate.kind === "exited") {
       // It had exited when saved: it stays exited, with the reason it had; nothing to release.
       this.exit = new VmError(fate.reason, fate.message, this.id);
@@ -669,6 +676,17 @@ export class ContextHandle implements ContextOwner {
     this.runtime.contextExited(this, error);
   }
 
+  /** A new handle for a restored Task of this context, its result copied into `caller` (raya:vm
+   *  relinking a stand-in Task to the inner Task it stands for). It replaces the host handle
+   *  the restore made for the Task. */
+  watchTask(task: Task, caller: VmContext | null): TaskHandle {
+    const previous = this.handles.get(task);
+    if (previous !== undefined) this.restored = this.restored.filter((handle) => handle !== previous);
+    const handle = new TaskHandle(this, caller);
+    this.bind(handle, task);
+    return handle;
+  }
+
   private bind(handle: TaskHandle, task: Task): void {
     handle.task = task;
     task.observed = true; // the host's handle sees its failure: not an "Uncaught" report
@@ -899,8 +917,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * Task of it is running, entries wait for its module init, or it holds a raya:vm object.
    */
   snapshot(): Uint8Array {
+    return writeRuntimeSnapshot(this.snapshotRecords(runtimeLinks(this, null)));
+  }
+
+  /** Every context as snapshot records, in id order (raya:vm links named by `links`). */
+  snapshotRecords(links: SnapshotLinks): ContextRecord[] {
     const handles = [...this.registry.values()].sort((a, b) => a.id - b.id);
-    return writeRuntimeSnapshot(handles.map((handle) => handle.snapshotRecord()));
+    return handles.map((handle) => handle.snapshotRecord(links));
   }
 
   /**
@@ -918,24 +941,41 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       if (error instanceof InvalidSnapshotError) throw new VmError("InvalidSnapshot", error.message, 0);
       throw error;
     }
-    const runtime = new Runtime(options.scheduler);
-    try {
-      for (const record of records) runtime.restoreRecord(record, options.capabilities?.[record.name] ?? {});
-    } catch (error) {
-      runtime.terminateAll(); // what was already rebuilt must not run
-      throw error;
+    if (records.length > 0 && records[0].id === ROOT_CONTEXT_ID) {
+      throw new VmError("InvalidSnapshot", "this snapshot holds a program run by `raya run`; continue it with `raya resume`", 0);
     }
+    const runtime = new Runtime(options.scheduler);
+    runtime.restoreRecords(records, options.capabilities ?? {}, runtimeRelinker(runtime, () => null), null);
     return runtime;
   }
 
-  private restoreRecord(record: ContextRecord, capabilities: Record<string, Capability>): void {
-    const parent = record.parent === null ? null : (this.registry.get(record.parent) as ContextHandle);
-    const handle = new ContextHandle(this, record.id, record.name, parent, { name: record.name, ...record.limits });
-    this.registry.set(handle.id, handle);
-    parent?.children.add(handle);
-    this.nextContextId = Math.max(this.nextContextId, record.id + 1);
-    for (const [name, fn] of Object.entries(capabilities)) handle.registerCapability(name, fn);
-    handle.restoreRecord(record);
+  /**
+   * Rebuilds `records` (no root among them) into this empty runtime: every handle first, so
+   * raya:vm links can name any of them, then each context in id order (parents first), then
+   * the links between them. `restoreRoot` (resuming `raya run`) restores the root program's
+   * context once the handles exist. On failure nothing of it is left running.
+   */
+  restoreRecords(records: ContextRecord[], capabilities: Record<string, Record<string, Capability>>, links: LinkRelinker, restoreRoot: (() => void) | null): void {
+    try {
+      for (const record of records) {
+        const parent = record.parent === null ? null : (this.registry.get(record.parent) as ContextHandle | undefined) ?? null;
+        const handle = new ContextHandle(this, record.id, record.name, parent, { name: record.name, ...record.limits });
+        this.registry.set(handle.id, handle);
+        parent?.children.add(handle);
+        this.nextContextId = Math.max(this.nextContextId, record.id + 1);
+      }
+      restoreRoot?.();
+      for (const record of records) {
+        const handle = this.registry.get(record.id) as ContextHandle;
+        for (const [name, fn] of Object.entries(capabilities[record.name] ?? {})) handle.registerCapability(name, fn);
+        links.beforeRestore(handle);
+        handle.restoreRecord(record, links);
+      }
+      links.connect();
+    } catch (error) {
+      this.terminateAll(); // what was already rebuilt must not run
+      throw error;
+    }
   }
 
   /** Terminates every context still alive (a program that created them has ended). */

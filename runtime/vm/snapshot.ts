@@ -17,12 +17,14 @@ import { VmContext } from "./context";
 import { RayaThrow, VmError, type VmErrorKind } from "./errors";
 import { ensureStack, MAX_FRAMES, MAX_STACK_SLOTS } from "./interpreter";
 import type { Scheduler } from "./scheduler";
-import { Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow, type BlockReason } from "./sync";
+import { Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow, type BlockReason, type CrossContextWait } from "./sync";
 import { CANCELLATION, Task, TaskState } from "./task";
 import { ABSENT, BoundMethod, Box, Closure, Layout, NativeFunction, NativeObject, RClass, RIterator, RObject, type NativeImpl } from "./value";
 
 export const SNAPSHOT_MAGIC = "RAYASNAP";
-export const SNAPSHOT_VERSION = 1;
+/** Version 2 added the link-root section (raya:vm links, see SnapshotLinks); 1 is still read. */
+export const SNAPSHOT_VERSION = 2;
+const OLDEST_READABLE_VERSION = 1;
 
 /** Bad snapshot bytes: `offset` is where the problem was found. */
 export class InvalidSnapshotError extends Error {
@@ -38,6 +40,28 @@ export class InvalidSnapshotError extends Error {
 export interface RestoreOptions {
   /** Receives console.log lines printed after the restore. */
   onOutput?: (line: string) => void;
+  /** Rebuilds links to other contexts; without it a snapshot holding links is refused. */
+  links?: LinkResolver;
+}
+
+/**
+ * How a context snapshot names what links it to other contexts (raya:vm, inner-vm.ts): native
+ * objects holding another context (a Vm), waits on another context, and values of this context
+ * that another context needs (the Raya functions granted to an inner VM as capabilities). The
+ * names are resolved when the whole runtime is restored together.
+ */
+export interface SnapshotLinks {
+  objectKey(object: NativeObject): string;
+  waitKey(wait: CrossContextWait, task: Task): string;
+  /** Values kept for other contexts, by key. */
+  roots(context: VmContext): [string, unknown][];
+}
+
+export interface LinkResolver {
+  object(key: string, context: VmContext): NativeObject | null;
+  /** `task` waited on another context; the resolver sets its block once every context exists. */
+  wait(task: Task, key: string, context: VmContext): void;
+  root(key: string, value: unknown, context: VmContext): void;
 }
 
 // ---- value and object tags (the byte format; never renumber, only add)
@@ -71,8 +95,10 @@ const enum K {
   Mutex = 12,
   Channel = 13,
   ResumeThrow = 14,
+  /** A raya:vm object, by the name SnapshotLinks gave it. */
+  Link = 15,
 }
-const KIND_NAMES = ["?", "array", "map", "set", "box", "closure", "bound method", "class", "object", "native", "iterator", "task", "mutex", "channel", "resume-throw"];
+const KIND_NAMES = ["?", "array", "map", "set", "box", "closure", "bound method", "class", "object", "native", "iterator", "task", "mutex", "channel", "resume-throw", "link"];
 
 const enum LayoutKind {
   Class = 0,
@@ -88,6 +114,8 @@ const enum Block {
   Send = 4,
   Receive = 5,
   Sleep = 6,
+  /** A wait on another context, by the name SnapshotLinks gave it. */
+  Link = 7,
 }
 
 const FRAME_MODE_COUNT = 5;
@@ -151,7 +179,7 @@ class SnapshotWriter extends ByteWriter {
 }
 
 /** Serialises `context`. Throws (a plain Error) while one of its Tasks is running. */
-export function snapshotContext(context: VmContext): Uint8Array {
+export function snapshotContext(context: VmContext, links: SnapshotLinks | null = null): Uint8Array {
   for (const task of context.tasks) {
     if (task.state === TaskState.Running) throw new Error(`snapshot: task ${task.label} is running; snapshot between slices`);
   }
@@ -179,10 +207,16 @@ export function snapshotContext(context: VmContext): Uint8Array {
   writeList(w, readyOrder(context), value);
   w.u32(context.output.length);
   for (const line of context.output) w.string(line);
+  const roots = links === null ? [] : links.roots(context);
+  w.u32(roots.length);
+  for (const [key, root] of roots) {
+    w.string(key);
+    value(root);
+  }
 
   const countAt = w.length;
   w.u32(0);
-  for (let i = 0; i < order.length; i++) writeObject(w, order[i], value, natives);
+  for (let i = 0; i < order.length; i++) writeObject(w, order[i], value, natives, links);
   w.patchU32(countAt, order.length);
   const checksum = crc32(w.buf, 0, w.length);
   w.u32(checksum);
@@ -231,7 +265,7 @@ function writeList(w: ByteWriter, items: readonly unknown[], value: (v: unknown)
   for (let i = from; i < items.length; i++) value(items[i]);
 }
 
-function writeObject(w: ByteWriter, o: unknown, value: (v: unknown) => void, natives: Map<NativeFunction, string>): void {
+function writeObject(w: ByteWriter, o: unknown, value: (v: unknown) => void, natives: Map<NativeFunction, string>, links: SnapshotLinks | null): void {
   if (Array.isArray(o)) {
     w.u8(K.Array);
     return writeList(w, o, value);
@@ -298,7 +332,7 @@ function writeObject(w: ByteWriter, o: unknown, value: (v: unknown) => void, nat
     w.u32(o.index);
     return value(o.items);
   }
-  if (o instanceof Task) return writeTask(w, o, value);
+  if (o instanceof Task) return writeTask(w, o, value, links);
   if (o instanceof Mutex) {
     w.u8(K.Mutex);
     value(o.owner);
@@ -326,6 +360,10 @@ function writeObject(w: ByteWriter, o: unknown, value: (v: unknown) => void, nat
       return value(error.value);
     }
   }
+  if (o instanceof NativeObject && links !== null) {
+    w.u8(K.Link);
+    return w.string(links.objectKey(o));
+  }
   if (o instanceof NativeObject) {
     throw new Error(`the context holds a ${o.nativeClass.name} object of raya:vm (a live link to another context), which a context snapshot cannot hold; snapshot the inner VM itself`);
   }
@@ -339,7 +377,7 @@ function headOf(queue: Mutex | Channel, field: "waitersHead" | "sendersHead" | "
   return typeof head === "number" ? head : 0;
 }
 
-function writeTask(w: ByteWriter, t: Task, value: (v: unknown) => void): void {
+function writeTask(w: ByteWriter, t: Task, value: (v: unknown) => void, links: SnapshotLinks | null): void {
   w.u8(K.Task);
   w.u32(t.id);
   w.string(t.name);
@@ -361,7 +399,7 @@ function writeTask(w: ByteWriter, t: Task, value: (v: unknown) => void): void {
   value(t.awaiting);
   value(t.transfer);
   w.u8((t.observed ? 1 : 0) | (t.cancelRequested ? 2 : 0) | (t.cancelling ? 4 : 0));
-  writeBlockReason(w, t.blockedOn, value);
+  writeBlockReason(w, t, value, links);
   w.u32(t.failureTrace.length);
   for (const f of t.failureTrace) {
     w.string(f.function);
@@ -371,7 +409,8 @@ function writeTask(w: ByteWriter, t: Task, value: (v: unknown) => void): void {
   }
 }
 
-function writeBlockReason(w: ByteWriter, reason: BlockReason | null, value: (v: unknown) => void): void {
+function writeBlockReason(w: ByteWriter, task: Task, value: (v: unknown) => void, links: SnapshotLinks | null): void {
+  const reason = task.blockedOn;
   if (reason === null) return w.u8(Block.None);
   switch (reason.kind) {
     case "task":
@@ -393,8 +432,11 @@ function writeBlockReason(w: ByteWriter, reason: BlockReason | null, value: (v: 
       w.u8(Block.Sleep);
       return w.f64(Math.max(0, reason.until - Date.now()));
     case "context":
-      // A link to another live context (an inner VM's Task, a capability call) is not data.
-      throw new Error(`a task waits on ${reason.wait.describe()}; snapshot once it has been answered`);
+      // A link to another live context (an inner VM's Task, a capability call): only a snapshot
+      // of the whole runtime can name the other side.
+      if (links === null) throw new Error(`a task waits on ${reason.wait.describe()}; snapshot the whole runtime, or once it has been answered`);
+      w.u8(Block.Link);
+      return w.string(links.waitKey(reason.wait, task));
   }
 }
 
@@ -452,7 +494,7 @@ interface TaskRec {
   awaiting: Val;
   transfer: Val;
   flags: number;
-  block: { kind: number; refs: Val[]; remaining: number };
+  block: { kind: number; refs: Val[]; remaining: number; link: string };
   trace: { function: string; file: string; line: number; column: number }[];
 }
 
@@ -469,7 +511,8 @@ type ObjRec =
   | ({ kind: K.Task; at: number } & TaskRec)
   | { kind: K.Mutex; at: number; owner: Val; waiters: Val[] }
   | { kind: K.Channel; at: number; capacity: number; closed: boolean; buffer: Val[]; senders: Val[]; sendValues: Val[]; receivers: Val[] }
-  | { kind: K.ResumeThrow; at: number; errorKind: number; vmKind: string; message: string; value: Val };
+  | { kind: K.ResumeThrow; at: number; errorKind: number; vmKind: string; message: string; value: Val }
+  | { kind: K.Link; at: number; key: string };
 
 /** The shared reader, reporting malformed input as InvalidSnapshotError with its offset. */
 class SnapshotReader extends ByteReader {
@@ -523,6 +566,7 @@ interface Decoded {
   ready: Val[];
   output: string[];
   objects: ObjRec[];
+  linkRoots: [string, Val][];
 }
 
 function readSnapshot(bytes: Uint8Array): Decoded {
@@ -532,8 +576,8 @@ function readSnapshot(bytes: Uint8Array): Decoded {
     if (bytes[i] !== SNAPSHOT_MAGIC.charCodeAt(i)) throw new InvalidSnapshotError(`bad magic: not a ${SNAPSHOT_MAGIC} file`, i);
   }
   const version = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
-  if (version !== SNAPSHOT_VERSION) {
-    throw new InvalidSnapshotError(`unsupported snapshot version ${version} (this runtime reads version ${SNAPSHOT_VERSION})`, 8);
+  if (version < OLDEST_READABLE_VERSION || version > SNAPSHOT_VERSION) {
+    throw new InvalidSnapshotError(`unsupported snapshot version ${version} (this runtime reads versions ${OLDEST_READABLE_VERSION} to ${SNAPSHOT_VERSION})`, 8);
   }
   const bodyEnd = bytes.length - 4;
   const stored = new DataView(bytes.buffer, bytes.byteOffset + bodyEnd, 4).getUint32(0, true);
@@ -565,12 +609,17 @@ function readSnapshot(bytes: Uint8Array): Decoded {
   const lineCount = r.count(4, "output line count");
   const output: string[] = [];
   for (let i = 0; i < lineCount; i++) output.push(r.string("output line"));
+  const linkRoots: [string, Val][] = [];
+  if (version >= 2) {
+    const rootCount = r.count(5, "link root count");
+    for (let i = 0; i < rootCount; i++) linkRoots.push([r.string("link root key"), readValue(r, "link root")]);
+  }
   const objectCount = r.count(1, "object count");
   const objects: ObjRec[] = [];
   const builtins = builtinPaths(createBuiltins());
   for (let i = 0; i < objectCount; i++) objects.push(readObject(r, program, builtins));
   if (r.pos !== bodyEnd) r.fail(`${bodyEnd - r.pos} unexpected bytes after the object table`);
-  const decoded: Decoded = { program, steps, nextTaskId, globals, tasks, ready, output, objects };
+  const decoded: Decoded = { program, steps, nextTaskId, globals, tasks, ready, output, objects, linkRoots };
   validate(decoded, r);
   validateReady(decoded, readyAt, r);
   return decoded;
@@ -669,6 +718,8 @@ function readObject(r: ByteReader, program: Program, builtins: Map<string, Nativ
       if (errorKind === 1) return { kind, at, errorKind, vmKind: "", message: "", value: readValue(r, "thrown value") };
       return r.fail(`unknown resume error kind ${errorKind}`, at + 1);
     }
+    case K.Link:
+      return { kind, at, key: r.string("link name") };
     default:
       return r.fail(`unknown object kind ${kind}`, at);
   }
@@ -703,16 +754,18 @@ function readTask(r: ByteReader): TaskRec {
   const blockKind = r.u8("block reason");
   let refs: Val[] = [];
   let remaining = 0;
+  let link = "";
   if (blockKind === Block.Task || blockKind === Block.Mutex || blockKind === Block.Send || blockKind === Block.Receive) refs = [readValue(r, "blocked on")];
   else if (blockKind === Block.Tasks) refs = readValues(r, "blocked on");
   else if (blockKind === Block.Sleep) {
     remaining = r.f64("sleep remaining");
     if (!(remaining >= 0 && remaining <= 2 ** 31)) r.fail("sleep remaining time is out of range", r.pos - 8);
-  } else if (blockKind !== Block.None) r.fail(`unknown block reason ${blockKind}`, blockAt);
+  } else if (blockKind === Block.Link) link = r.string("link name");
+  else if (blockKind !== Block.None) r.fail(`unknown block reason ${blockKind}`, blockAt);
   const traceCount = r.count(16, "trace length");
   const trace: TaskRec["trace"] = [];
   for (let i = 0; i < traceCount; i++) trace.push({ function: r.string("trace function"), file: r.string("trace file"), line: r.u32("trace line"), column: r.u32("trace column") });
-  return { id, name, state, stack, frames, result, waiters, awaiting, transfer, flags, block: { kind: blockKind, refs, remaining }, trace };
+  return { id, name, state, stack, frames, result, waiters, awaiting, transfer, flags, block: { kind: blockKind, refs, remaining, link }, trace };
 }
 
 // ---- cross-checks over the whole table
@@ -804,7 +857,8 @@ type KindCheck = (v: Val, what: string, ...kinds: K[]) => void;
 function validateTask(t: TaskRec & { at: number }, d: Decoded, starts: Uint8Array[], kindOf: KindCheck, any: (v: Val, what: string) => void, r: ByteReader): void {
   const finished = t.state === TaskState.Done || t.state === TaskState.Failed || t.state === TaskState.Cancelled;
   if (t.id >= d.nextTaskId) r.fail(`task id ${t.id} is not below the next task id ${d.nextTaskId}`, t.at);
-  if (!finished && t.frames.length === 0) r.fail(`unfinished task ${t.id} has no frames`, t.at);
+  // A raya:vm stand-in for a Task of another context never runs: it has no frames.
+  if (!finished && t.frames.length === 0 && t.block.kind !== Block.Link) r.fail(`unfinished task ${t.id} has no frames`, t.at);
   if (finished && (t.frames.length > 0 || t.stack.length > 0)) r.fail(`finished task ${t.id} still has frames`, t.at);
   t.stack.forEach((v) => any(v, "stack slot"));
   let previousBase = 0;
@@ -869,9 +923,14 @@ export function restoreContext(bytes: Uint8Array, scheduler: Scheduler, options:
     // A decoder bug must still surface as bad input, never as a crash of the caller.
     throw new InvalidSnapshotError(`unreadable: ${error instanceof Error ? error.message : String(error)}`, 0);
   }
+  const links = options.links ?? null;
+  if (links === null && (d.linkRoots.length > 0 || d.objects.some((o) => o.kind === K.Link || (o.kind === K.Task && o.block.kind === Block.Link)))) {
+    throw new InvalidSnapshotError("the snapshot links to other contexts (raya:vm); restore it with the whole runtime it was saved from", 0);
+  }
   const context = new VmContext(d.program, scheduler, options.onOutput ?? null);
-  const heap = buildHeap(d, context);
+  const heap = buildHeap(d, context, links);
   const resolve = (v: Val): unknown => (isRef(v) ? heap[v.ref] : v);
+  for (const [key, root] of d.linkRoots) links?.root(key, resolve(root), context);
   context.stepsExecuted = d.steps;
   (context as unknown as { nextTaskId: number }).nextTaskId = d.nextTaskId;
   d.globals.forEach((g, i) => (context.globals[i] = resolve(g)));
@@ -890,10 +949,15 @@ export function restoreContext(bytes: Uint8Array, scheduler: Scheduler, options:
 
 type Writable<T> = { -readonly [P in keyof T]: T[P] };
 
-function buildHeap(d: Decoded, context: VmContext): unknown[] {
+function buildHeap(d: Decoded, context: VmContext, links: LinkResolver | null): unknown[] {
   const objects = d.objects;
   // Pass 1: an empty shell per object, so pass 2 can wire references in any direction.
-  const heap: unknown[] = objects.map((o) => shellFor(o, context));
+  const heap: unknown[] = objects.map((o) => {
+    if (o.kind !== K.Link) return shellFor(o, context);
+    const linked = links?.object(o.key, context) ?? null;
+    if (linked === null) throw new InvalidSnapshotError(`no context to link '${o.key}' to`, o.at);
+    return linked;
+  });
   const resolve = (v: Val): unknown => (isRef(v) ? heap[v.ref] : v);
   const layouts = new Map<string, Layout>();
   for (let i = 0; i < objects.length; i++) {
@@ -952,6 +1016,7 @@ function buildHeap(d: Decoded, context: VmContext): unknown[] {
       }
       case K.Task:
         fillTask(target as Task, o, resolve);
+        if (o.block.kind === Block.Link) links?.wait(target as Task, o.block.link, context);
         break;
       case K.Mutex: {
         const mutex = target as Mutex;
@@ -972,6 +1037,7 @@ function buildHeap(d: Decoded, context: VmContext): unknown[] {
         (target as Writable<ResumeThrow>).error = o.errorKind === 0 ? new VmError(o.vmKind as VmErrorKind, o.message) : new RayaThrow(resolve(o.value));
         break;
       case K.Native:
+      case K.Link:
         break;
     }
   }

@@ -208,6 +208,20 @@ console.log("done");`);
       assert.match(tail[2], /^worker#1\s+main\s+ready/);
     });
 
+    it("snapshots the plugin-system example with its inner VMs and resumes it in a new process", () => {
+      const example = path.join(ROOT, "examples/inner-vm/plugin-system.raya");
+      const snap = path.join(dir, "plugins.rayasnap");
+      const first = raya("run", "--snapshot-out", snap, "--snapshot-after-steps", "300", example);
+      assert.equal(first.code, 0, first.stderr);
+      assert.doesNotMatch(first.stdout, /plugins healthy/); // stopped part way
+      const rest = raya("resume", snap);
+      assert.equal(rest.code, 0, rest.stderr);
+      // The plugins loaded before the snapshot kept their state: word-count still counts.
+      const whole = first.stdout + rest.stdout;
+      assert.match(whole, /\[word-count\] 7 distinct words so far/);
+      assert.match(rest.stdout, /2 of 6 plugins healthy; the host is still running\n$/);
+    });
+
     it("snapshots a program mid-run and resumes it in a new process to the same end", () => {
       const file = write("count.raya", counting);
       const whole = raya("run", "--json", "--stats", file);

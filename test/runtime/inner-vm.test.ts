@@ -5,7 +5,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { compile, RayaRuntimeError, run, type ContextRunStats, type RunOutcome } from "../../runtime/index";
+import { compile, InvalidSnapshotError, RayaRuntimeError, resumeProgram, run, type ContextRunStats, type RunOutcome } from "../../runtime/index";
 
 /** Runs a root program (with raya:vm) and returns its outcome. */
 function runRaya(source: string, filename = "host.raya", stats?: (rows: ContextRunStats[]) => void): Promise<RunOutcome> {
@@ -373,6 +373,42 @@ console.log(await pending);
 const e = await vm.runEntry<Error>("fault", []);
 console.log(e instanceof Error, e.name, e.message);`);
     assert.deepEqual(lines, ["1+2", "true RangeError returned, not thrown"]);
+  });
+});
+
+describe("raya:vm: raya run --snapshot-out of a program with inner VMs", () => {
+  const program = `${HEADER}
+const vm = new Vm({ name: "worker", maxStepBudget: 10000000 });
+let reports = 0;
+vm.registerCapability("report", (n: int): int => { reports++; sleep(1); return n * 10; });
+vm.loadSource(${lit(`import { report } from "host:";
+export async function work(rounds: int): Promise<number> {
+  let total: number = 0;
+  for (let i = 0; i < rounds; i++) { sleep(2); total += Number(report(i)); }
+  return total;
+}`)}, "w.raya");
+const t = vm.runEntry<number>("work", [20]);
+let spins = 0;
+for (let i = 0; i < 20; i++) { for (let j = 0; j < 2000; j++) spins++; sleep(1); }
+console.log("root spun", spins);
+console.log("worker total", await t, "reports", reports);`;
+
+  it("saves the root with its inner VMs and their links; resume finishes as an uninterrupted run", async () => {
+    const compiled = compile(program, { filename: "host.raya", readFile: () => null });
+    const whole = await run(compiled, {});
+    assert.deepEqual(whole.output, ["root spun 40000", "worker total 1900 reports 20"]);
+    const saved = await run(compiled, { snapshotAfterSteps: 60000 });
+    assert.ok(saved.snapshot !== undefined, "the run stopped for a snapshot");
+    assert.equal(String.fromCharCode(...saved.snapshot.subarray(0, 8)), "RAYARTSN");
+    const resumed = await resumeProgram(saved.snapshot, {});
+    assert.deepEqual(resumed.output.slice(-2), ["root spun 40000", "worker total 1900 reports 20"]);
+  });
+
+  it("a damaged whole-program snapshot is refused before anything runs", async () => {
+    const saved = await run(compile(program, { filename: "host.raya", readFile: () => null }), { snapshotAfterSteps: 60000 });
+    const bad = saved.snapshot!.slice();
+    bad[bad.length >> 1] ^= 0x40;
+    await assert.rejects(resumeProgram(bad, {}), (error: unknown) => error instanceof InvalidSnapshotError);
   });
 });
 

@@ -3,6 +3,7 @@
 // re-granted by context and name; bad bytes change nothing.
 import { strict as assert } from "node:assert";
 import { Runtime } from "../../runtime/index";
+import type { Task } from "../../runtime/vm/task";
 import { thrown } from "./vm-error-helpers";
 
 /** Waits until the scheduler has run the init Tasks (entries can be snapshotted only then). */
@@ -95,13 +96,27 @@ describe("Runtime: whole-runtime snapshots", () => {
     rt.terminateAll();
   });
 
-  it("refuses while a context holds an inner VM, naming why", async () => {
+  it("keeps raya:vm links: a context's inner VM, its Raya capability and a waiting entry resume together", async () => {
     const rt = new Runtime();
     const host = rt.createContext({ name: "host" });
-    host.loadSource(`import { Vm } from "raya:vm";\nconst inner = new Vm({ name: "inner" });\nexport function f(): int { return inner.id; }`, "host.raya");
+    host.loadSource(`import { Vm } from "raya:vm";
+const inner = new Vm({ name: "inner" });
+let told: int[] = [];
+inner.registerCapability("tell", (n: int): int => { sleep(10); told.push(n); return n + 100; });
+inner.loadSource("import { tell } from \\"host:\\";\\nexport function count(): number { let sum: number = 0; for (let i = 1; i <= 3; i++) { sleep(15); sum += Number(tell(i)); } return sum; }", "inner.raya");
+export async function run(): Promise<string> { const sum = await inner.runEntry<number>("count", []); return sum + " " + told.join(","); }`, "host.raya");
     await settle();
-    const error = thrown(() => rt.snapshot());
-    assert.match(error.message, /cannot snapshot context 'host': the context holds a Vm object of raya:vm/);
+    host.runEntry("run", []);
+    // Snapshot while the inner Task waits for the capability's answer (which sleeps in the host).
+    const innerTasks = (): Task[] => [...(rt.context(2)?.vmContext?.tasks ?? [])];
+    while (!innerTasks().some((t) => t.blockedOn?.kind === "context")) await settle(1);
+    const bytes = rt.snapshot();
     rt.terminateAll();
+    const restored = Runtime.restore(bytes);
+    assert.deepEqual(restored.contexts().map((c) => [c.id, c.name, c.parent]), [[1, "host", null], [2, "inner", 1]]);
+    const [run] = restored.context(1)!.restoredTasks;
+    assert.equal(await run.result(), "306 1,2,3");
+    restored.terminateAll();
   });
+
 });
