@@ -6,6 +6,7 @@ import { compile, run } from "../runtime";
 import { runTaskBenchmarks } from "./tasks";
 import { benchMarshal } from "./marshal";
 import { runContextBenchmarks } from "./contexts";
+import { runInnerVmBenchmarks } from "./inner-vm";
 import { ENGINE_WORKLOADS, type Workload } from "./workloads";
 import { medianMs } from "./timing";
 
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
       `structuredClone ${marshal.structuredCloneMs.toFixed(2)} ms, ratio ${(marshal.rayaMs / marshal.structuredCloneMs).toFixed(2)} (target <= 1)`,
   );
   await runContextBenchmarks();
+  await runInnerVmBenchmarks();
 }
 
 main().catch((error: unknown) => {

@@ -12,7 +12,9 @@
 // Values cross only through marshal.ts (deep copies; functions as opaque handles).
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { crc32 } from "../bytecode/bytes";
 import { decodeProgram } from "../bytecode/decode";
+import type { Program } from "../bytecode/module";
 import { encodeProgram } from "../bytecode/encode";
 import { InvalidBytecodeError } from "../bytecode/errors";
 import { compile } from "../compiler/compile";
@@ -136,11 +138,59 @@ function bytesArg(value: unknown, what: string, kind: "InvalidBytecode" | "Inval
   return bytes;
 }
 
-/** Bytes as a Raya int[], charged to the receiving context. */
+/**
+ * Bytes as a Raya int[], charged to the receiving context. The array is frozen: writing to it
+ * is a TypeError (copy it with slice() to alter it), so loading the same array again can
+ * reuse what was decoded from it (DecodedPrograms).
+ */
 function byteArray(ctx: VmContext, bytes: Uint8Array): number[] {
   if (heapOf(ctx) !== null) chargeBytes(ctx, arrayBytes(bytes.length));
-  return Array.from(bytes);
+  return Object.freeze(Array.from(bytes)) as number[];
 }
+
+/**
+ * Programs decoded from bytes, by content: a plugin host loading one plugin into many VMs
+ * decodes it (and, through the Runtime's verifyOnce, verifies it) once. Programs are
+ * immutable, so sharing one between contexts is safe. A few recent ones are kept.
+ */
+class DecodedPrograms {
+  private entries: { checksum: number; bytes: Uint8Array; program: Program }[] = [];
+  /** Frozen byte arrays (compileString's) already decoded: they cannot have changed since. */
+  private readonly byArray = new WeakMap<object, Program>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** The program in `value` (an int[] of bytes), decoded at most once per content. */
+  get(value: unknown, toBytes: () => Uint8Array): Program {
+    const known = typeof value === "object" && value !== null ? this.byArray.get(value) : undefined;
+    if (known !== undefined) return known;
+    const program = this.byContent(toBytes());
+    if (Array.isArray(value) && Object.isFrozen(value)) this.byArray.set(value, program);
+    return program;
+  }
+
+  private byContent(bytes: Uint8Array): Program {
+    const checksum = crc32(bytes);
+    const index = this.entries.findIndex((e) => e.checksum === checksum && sameBytes(e.bytes, bytes));
+    if (index >= 0) {
+      const [hit] = this.entries.splice(index, 1);
+      this.entries.unshift(hit);
+      return hit.program;
+    }
+    const program = decodeProgram(bytes); // throws InvalidBytecodeError: nothing is cached
+    this.entries.unshift({ checksum, bytes, program });
+    if (this.entries.length > this.capacity) this.entries.pop();
+    return program;
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const decodedPrograms = new DecodedPrograms(16);
 
 /** The outer Task standing for an inner one: blocked until `handle` settles. */
 function proxyTask(vm: InnerVm, label: string, handle: TaskHandle): Task {
@@ -229,10 +279,10 @@ const VM_METHODS = new Map<string, NativeImpl>([
   }],
   ["loadBytecode", (_ctx, stack, at, argc) => {
     const vm = self(stack, at);
-    const bytes = bytesArg(arg(stack, at, argc, 0), "the bytecode", "InvalidBytecode", vm.handle.id);
+    const value = arg(stack, at, argc, 0);
     let program;
     try {
-      program = decodeProgram(bytes);
+      program = decodedPrograms.get(value, () => bytesArg(value, "the bytecode", "InvalidBytecode", vm.handle.id));
     } catch (error) {
       if (error instanceof InvalidBytecodeError) throw new ContextError("InvalidBytecode", error.message, vm.handle.id);
       throw error;
@@ -249,7 +299,7 @@ const VM_METHODS = new Map<string, NativeImpl>([
   ["runEntry", (_ctx, stack, at, argc) => runEntry(self(stack, at), stack, at, argc)],
   ["spawn", (_ctx, stack, at, argc) => runEntry(self(stack, at), stack, at, argc)],
   ["getStats", (_ctx, stack, at) => stats(self(stack, at))],
-  ["snapshot", (ctx, stack, at) => byteArray(ctx as VmContext, self(stack, at).handle.snapshot())],
+  ["snapshot", (ctx, stack, at) => byteArray(ctx as VmContext, self(stack, at).handle.snapshot())], // frozen, like bytecode
   ["restore", (_ctx, stack, at, argc) => restoreInto(self(stack, at), arg(stack, at, argc, 0))],
   ["terminate", (_ctx, stack, at) => {
     self(stack, at).handle.terminate();

@@ -73,7 +73,7 @@ console.log(both.join(","));`);
   it("loadBytecode verifies: altered bytes and non-bytes are InvalidBytecode", async () => {
     const plugin = `export function f(): int { return 1; }`;
     const altered = await output(expectOutcome(`
-      const bytes = new Compiler().compileString(${lit(plugin)}, "p.raya").bytecode;
+      const bytes = new Compiler().compileString(${lit(plugin)}, "p.raya").bytecode.slice();
       bytes[bytes.length - 5] = (bytes[bytes.length - 5] + 1) % 256;
       new Vm().loadBytecode(bytes);
       return "loaded";`));
@@ -258,9 +258,11 @@ const snap = vm.snapshot();
 await vm.runEntry("bump", [100]);
 const copy = Vm.restore(snap, { name: "copy" });
 console.log(await copy.runEntry<int>("bump", [1]), await vm.runEntry<int>("bump", [1]));
-snap[snap.length - 1] = (snap[snap.length - 1] + 1) % 256;
-try { Vm.restore(snap, { name: "bad" }); } catch (e) { if (e instanceof VmError) console.log(e.kind); }`);
-    assert.deepEqual(lines, ["6 106", "InvalidSnapshot"]);
+try { snap[0] = 0; } catch (e) { if (e instanceof TypeError) console.log("read-only"); }
+const bad = snap.slice();
+bad[bad.length - 1] = (bad[bad.length - 1] + 1) % 256;
+try { Vm.restore(bad, { name: "bad" }); } catch (e) { if (e instanceof VmError) console.log(e.kind); }`);
+    assert.deepEqual(lines, ["6 106", "read-only", "InvalidSnapshot"]);
   });
 
   it("restore re-grants capabilities by name on a fresh Vm", async () => {
