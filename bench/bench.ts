@@ -7,6 +7,7 @@ import { runTaskBenchmarks } from "./tasks";
 import { benchMarshal } from "./marshal";
 import { runContextBenchmarks } from "./contexts";
 import { runInnerVmBenchmarks } from "./inner-vm";
+import { runDebuggerBenchmarks } from "./debugger";
 import { ENGINE_WORKLOADS, type Workload } from "./workloads";
 import { medianMs } from "./timing";
 
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   );
   await runContextBenchmarks();
   await runInnerVmBenchmarks();
+  await runDebuggerBenchmarks();
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,7 @@ export type VariableContainer =
   | { kind: "locals"; threadId: number; frame: number }
   | { kind: "closure"; threadId: number; frame: number }
   | { kind: "globals"; contextId: number }
+  | { kind: "context"; contextId: number }
   | { kind: "value"; value: unknown };
 
 export interface DebugVariable {

@@ -461,7 +461,7 @@ describe("debug adapter (DAP)", function () {
     assert.match(await errorOf(dc.scopesRequest({ frameId: 9999 })), /unknown frameId 9999/);
     assert.match(await errorOf(dc.variablesRequest({ variablesReference: 9999 })), /unknown variablesReference 9999/);
     assert.match(await errorOf(dc.nextRequest({ threadId: 4242 })), /unknown thread 4242/);
-    assert.match(await errorOf(dc.setExceptionBreakpointsRequest({ filters: ["limits"] })), /unknown exception filter/);
+    assert.match(await errorOf(dc.setExceptionBreakpointsRequest({ filters: ["bogus"] })), /unknown exception filter/);
     assert.match(await errorOf(dc.customRequest("frobnicate")), /unknown request 'frobnicate'/);
     const frame = await topFrame(event.body.threadId);
     assert.equal(frame.line, 22);
