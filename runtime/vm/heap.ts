@@ -10,6 +10,7 @@
 //
 // The VM never imports this module's state into its values: a context's heap is plain data.
 import type { VmContext } from "./context";
+import { Channel, Mutex } from "./sync";
 import { Task } from "./task";
 import { ABSENT, BoundMethod, Box, Closure, FunctionInfo, Layout, NativeFunction, RClass, RIterator, RObject } from "./value";
 
@@ -58,6 +59,10 @@ export const HEAP_SIZES = {
   RCLASS: 152,
   /** Task: header + eighteen fields; its stack and frame arrays are priced apart. */
   TASK: 168,
+  /** Channel: header + nine fields; its four queue arrays are priced apart. */
+  CHANNEL: 96,
+  /** Mutex: header + owner + waiters + head; its waiters array is priced apart. */
+  MUTEX: 48,
   /** FunctionInfo: header + sixteen fields; its four inline-cache tables are priced apart. */
   FUNCTION_INFO: 152,
   /** An Int32Array object with its ArrayBuffer (V8 keeps the contents off the JavaScript heap
@@ -153,8 +158,15 @@ function objectBytes(value: object): number {
   if (value instanceof Task) return taskBytes(value);
   if (value instanceof NativeFunction) return S.NATIVE_FUNCTION;
   if (value instanceof FunctionInfo) return functionInfoBytes(value);
+  if (value instanceof Channel) return channelBytes(value);
+  if (value instanceof Mutex) return S.MUTEX + arrayBytes(value.waiters.length);
   if (value === ABSENT) return 0;
   return S.OPAQUE;
+}
+
+/** A Channel with its queue arrays at their full length (taken slots stay allocated until compacted). */
+function channelBytes(channel: Channel): number {
+  return S.CHANNEL + arrayBytes(channel.buffer.length) + arrayBytes(channel.senders.length) + arrayBytes(channel.sendValues.length) + arrayBytes(channel.receivers.length);
 }
 
 /** Each context prepares its own FunctionInfo per function: inline caches sized by the code. */
@@ -313,6 +325,18 @@ export function measureReachable(roots: Iterable<unknown>, options: TraceOptions
       traceMethods(value, reach);
     } else if (value instanceof Task) {
       traceTask(value, reach, reachAll);
+    } else if (value instanceof Channel) {
+      // Values parked in a channel are the program's as much as those in an array: a buffered
+      // channel must not be a place to hold data past maxHeapBytes.
+      for (let i = value.bufferHead; i < value.buffer.length; i++) reach(value.buffer[i]);
+      for (let i = value.sendersHead; i < value.senders.length; i++) {
+        reach(value.senders[i]);
+        reach(value.sendValues[i]);
+      }
+      for (let i = value.receiversHead; i < value.receivers.length; i++) reach(value.receivers[i]);
+    } else if (value instanceof Mutex) {
+      reach(value.owner);
+      for (let i = value.waitersHead; i < value.waiters.length; i++) reach(value.waiters[i]);
     }
     // Anything else (a handle to another context's object, a host object) is opaque: priced
     // at OPAQUE and never entered, so one context's trace cannot count another's heap.

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { encodeProgram, loadProgram } from "../../runtime";
 import { programArbitrary } from "./program-gen";
 import { compileRaya, runRaya } from "./differential";
+import { recordCases } from "./report";
 import { fuzzParameters, timeoutFor } from "./fuzz-config";
 
 const DEFAULT_RUNS = 100;
@@ -25,5 +26,6 @@ describe("hardening: bytecode encode/decode round trip", function () {
       }),
       fuzzParameters(DEFAULT_RUNS),
     );
+    recordCases("hardening: bytecode encode/decode round trip", fuzzParameters(DEFAULT_RUNS).numRuns ?? DEFAULT_RUNS);
   });
 });

@@ -5,6 +5,7 @@ import * as assert from "node:assert";
 import fc from "fast-check";
 import { BLOCK_KINDS, programArbitrary, type BlockKind } from "./program-gen";
 import { checkAgainstJavaScript, compileRaya, differences, runJavaScript, runRaya } from "./differential";
+import { recordCases } from "./report";
 import { fuzzParameters, timeoutFor } from "./fuzz-config";
 
 const DEFAULT_RUNS = 200;
@@ -14,6 +15,7 @@ describe("hardening: differential (Raya vs JavaScript)", function () {
 
   it("random well-typed programs give the same output and result as in JavaScript", async () => {
     await fc.assert(fc.asyncProperty(programArbitrary(), checkAgainstJavaScript), fuzzParameters(DEFAULT_RUNS));
+    recordCases("hardening: differential (Raya vs JavaScript)", fuzzParameters(DEFAULT_RUNS).numRuns ?? DEFAULT_RUNS);
   });
 
   // The comparison itself must be able to fail, or the property above proves nothing.

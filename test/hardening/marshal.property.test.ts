@@ -7,6 +7,7 @@ import { compile } from "../../runtime/compiler/compile";
 import { VmContext } from "../../runtime/vm/context";
 import { copyBetween, fromHost, toHost } from "../../runtime/vm/marshal";
 import { Scheduler } from "../../runtime/vm/scheduler";
+import { recordCases } from "./report";
 import { fuzzParameters } from "./fuzz-config";
 
 const DEFAULT_RUNS = 300;
@@ -67,6 +68,7 @@ describe("hardening: marshalling round trips", () => {
       }),
       fuzzParameters(DEFAULT_RUNS),
     );
+    recordCases("hardening: marshalling round trips", fuzzParameters(DEFAULT_RUNS).numRuns ?? DEFAULT_RUNS);
   });
 
   it("a copy between contexts is equal too", () => {
@@ -78,6 +80,7 @@ describe("hardening: marshalling round trips", () => {
       }),
       fuzzParameters(DEFAULT_RUNS),
     );
+    recordCases("hardening: marshalling round trips", fuzzParameters(DEFAULT_RUNS).numRuns ?? DEFAULT_RUNS);
   });
 
   // Layouts were once cached by fields.join("\u0000"), which made these keys collide.

@@ -15,6 +15,7 @@ import { restoreContext, snapshotContext } from "../../runtime/vm/snapshot";
 import { type Task, TaskState } from "../../runtime/vm/task";
 import { programArbitrary } from "./program-gen";
 import { compileRaya, runRaya, type Outcome } from "./differential";
+import { recordCases } from "./report";
 import { fuzzParameters, timeoutFor } from "./fuzz-config";
 
 const DEFAULT_RUNS = 100;
@@ -84,5 +85,6 @@ describe("hardening: snapshot at a random instruction", function () {
       }),
       fuzzParameters(DEFAULT_RUNS),
     );
+    recordCases("hardening: snapshot at a random instruction", fuzzParameters(DEFAULT_RUNS).numRuns ?? DEFAULT_RUNS);
   });
 });
