@@ -2,6 +2,8 @@
 // workspace has no launch.json.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { parseParentSessionToken } from "./parentToken";
+import { PARENT_SESSION_FIELD } from "./protocol";
 
 export const DEBUG_TYPE = "raya";
 
@@ -17,11 +19,20 @@ export function registerDebugger(context: vscode.ExtensionContext): void {
  * Runs the adapter as its own process speaking DAP on stdio, so a program that hangs or
  * exhausts memory never takes the extension host with it. The extension host's own binary
  * runs it: plain Node under code-server, Electron in node mode on the desktop.
+ *
+ * A child session (one per inner context, started by the adapter's `startDebugging` reverse
+ * request) must reach the same adapter process that runs its context: its configuration
+ * carries `__rayaParentSession`, naming the private Unix socket that process serves.
  */
 class AdapterProcessFactory implements vscode.DebugAdapterDescriptorFactory {
   constructor(private readonly adapterPath: string) {}
 
-  createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
+  createDebugAdapterDescriptor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
+    const token: unknown = session.configuration[PARENT_SESSION_FIELD];
+    if (token !== undefined) {
+      // A bad token throws, and VS Code reports the message when the session fails to start.
+      return new vscode.DebugAdapterNamedPipeServer(parseParentSessionToken(token).socketPath);
+    }
     return new vscode.DebugAdapterExecutable(process.execPath, [this.adapterPath], {
       env: { ELECTRON_RUN_AS_NODE: "1" },
     });
