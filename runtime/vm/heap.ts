@@ -12,7 +12,7 @@
 import type { VmContext } from "./context";
 import { Channel, Mutex } from "./sync";
 import { Task } from "./task";
-import { ABSENT, BoundMethod, Box, Closure, FunctionInfo, Layout, NativeFunction, RClass, RIterator, RObject } from "./value";
+import { ABSENT, BoundMethod, Box, Closure, FunctionInfo, Layout, NativeFunction, NativeObject, RClass, RIterator, RObject } from "./value";
 
 /** Byte costs of V8 objects on x64 without pointer compression (8-byte tagged slots). */
 export const HEAP_SIZES = {
@@ -160,6 +160,7 @@ function objectBytes(value: object): number {
   if (value instanceof FunctionInfo) return functionInfoBytes(value);
   if (value instanceof Channel) return channelBytes(value);
   if (value instanceof Mutex) return S.MUTEX + arrayBytes(value.waiters.length);
+  if (value instanceof NativeObject) return value.retainedBytes();
   if (value === ABSENT) return 0;
   return S.OPAQUE;
 }
@@ -385,6 +386,8 @@ export function contextRoots(context: VmContext, extra: RootProvider | null = nu
   const roots: unknown[] = [context.globals, context.output, context.functions, context.builtins];
   for (const task of context.tasks) roots.push(task);
   if (context.currentTask !== null) roots.push(context.currentTask);
+  // Inner VMs it created and has not terminated, reachable or not: each holds a context.
+  if (context.innerVms !== null) for (const vm of context.innerVms.liveVms()) roots.push(vm);
   if (extra !== null) extra(context, (value) => roots.push(value));
   return roots;
 }

@@ -21,9 +21,9 @@ import { compile } from "../compiler/compile";
 import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
 import { arg, chargeBytes, heapOf, restArgs } from "./builtins/args";
 import type { VmContext } from "./context";
-import { ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
+import { chargeHeap, ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
 import { quoteString } from "./format";
-import { arrayBytes } from "./heap";
+import { arrayBytes, HEAP_SIZES } from "./heap";
 import { copyBetween, MarshalError, fromHost } from "./marshal";
 import { startTask } from "./operations";
 import type { ContextHandle, ContextOptions, Runtime, TaskHandle, TaskOutcome } from "./runtime";
@@ -33,13 +33,27 @@ import { Task, TaskState } from "./task";
 import { ABSENT, BoundMethod, Closure, NativeClass, NativeFunction, NativeObject, RObject, SUSPEND, type NativeImpl } from "./value";
 
 /** What raya:vm in one context creates inner VMs with. */
-export interface InnerVmHost {
-  readonly runtime: Runtime;
-  /** The context's own handle: the inner VMs it creates are its children, bounded by it.
-   *  Null for a root program run outside the Runtime (runProgram, the debugger). */
-  readonly parent: ContextHandle | null;
-  /** Only the root program reads source files (Compiler.compileFile). */
-  readonly fileAccess: boolean;
+export class InnerVmHost {
+  private readonly created = new Set<InnerVm>();
+
+  constructor(
+    readonly runtime: Runtime,
+    /** The context's own handle: the inner VMs it creates are its children, bounded by it.
+     *  Null for a root program run outside the Runtime (runProgram, the debugger). */
+    readonly parent: ContextHandle | null,
+    /** Only the root program reads source files (Compiler.compileFile). */
+    readonly fileAccess: boolean,
+  ) {}
+
+  adopt(vm: InnerVm): void {
+    this.created.add(vm);
+  }
+
+  /** The inner VMs this context created that have not exited: each is priced in its heap. */
+  liveVms(): Iterable<NativeObject> {
+    for (const vm of this.created) if (vm.handle.state === "exited") this.created.delete(vm);
+    return this.created;
+  }
 }
 
 /**
@@ -49,7 +63,7 @@ export interface InnerVmHost {
  */
 export function attachInnerVms(context: VmContext, runtime: Runtime, options: { fileAccess: boolean; parent?: ContextHandle | null }): void {
   if (runtime.scheduler !== context.scheduler) throw new Error("attachInnerVms: the runtime must share the context's scheduler");
-  context.innerVms = { runtime, parent: options.parent ?? null, fileAccess: options.fileAccess };
+  context.innerVms = new InnerVmHost(runtime, options.parent ?? null, options.fileAccess);
   context.builtins.set("Vm", VM_CLASS);
   context.builtins.set("Compiler", COMPILER_CLASS);
   if (!options.fileAccess) context.builtins.set("Date", INNER_DATE);
@@ -85,7 +99,19 @@ class InnerVm extends NativeObject {
   describe(): string {
     return `id: ${this.handle.id}, name: ${quoteString(this.handle.name)}, state: '${this.handle.state}'`;
   }
+
+  /** A living inner VM holds a whole context (its program tables, builtins, Tasks): its
+   *  creator pays for that, whether or not it can still reach the Vm, until it is terminated. */
+  retainedBytes(): number {
+    return this.handle.state === "exited" ? HEAP_SIZES.OPAQUE : INNER_CONTEXT_BYTES;
+  }
 }
+
+/** What a context costs the JavaScript heap before its program allocates anything (measured
+ *  with process.memoryUsage(): 30-60 KB with the prelude's tables). */
+export const INNER_CONTEXT_BYTES = 48 * 1024;
+/** Steps the creator pays for a new inner VM, so a loop creating VMs meets its budget. */
+const VM_CREATION_STEPS = 1000;
 
 function self(stack: unknown[], at: number): InnerVm {
   return stack[at] as InnerVm;
@@ -120,8 +146,12 @@ function readVmOptions(value: unknown): ContextOptions {
 function createVm(ctx: VmContext, options: ContextOptions): InnerVm {
   const host = hostOf(ctx);
   if (host.parent !== null && host.parent.state === "exited") throw new ContextError("Terminated", "this context has exited", host.parent.id);
+  chargeSteps(ctx, VM_CREATION_STEPS, "creating an inner VM");
+  if (ctx.heap !== null) chargeHeap(ctx.heap, INNER_CONTEXT_BYTES);
   const handle = host.runtime.createContext({ ...options, parent: host.parent ?? undefined });
-  return new InnerVm(handle, ctx);
+  const vm = new InnerVm(handle, ctx);
+  host.adopt(vm);
+  return vm;
 }
 
 /** An int[] of bytes (program.bytecode, a snapshot) as a Uint8Array; `kind` names the failure. */
@@ -294,6 +324,7 @@ const VM_METHODS = new Map<string, NativeImpl>([
     const source = arg(stack, at, argc, 0);
     const name = arg(stack, at, argc, 1) ?? "<source>";
     if (typeof source !== "string" || typeof name !== "string") throw typeError("loadSource(source, name) takes two strings");
+    chargeCompile(vm.owner, source);
     return proxyTask(vm, "<init>", vm.handle.loadSource(source, name));
   }],
   ["runEntry", (_ctx, stack, at, argc) => runEntry(self(stack, at), stack, at, argc)],
@@ -468,6 +499,30 @@ class RayaCompiler extends NativeObject {
   describe(): string {
     return "";
   }
+
+  retainedBytes(): number {
+    return HEAP_SIZES.OPAQUE;
+  }
+}
+
+/** Compiling costs the caller steps (about one per source character), so a program cannot
+ *  compile without limit inside its step budget. */
+function chargeCompile(ctx: VmContext, source: string): void {
+  chargeSteps(ctx, source.length, "compiling");
+}
+
+/**
+ * Counts work a native does as steps of the calling context. The interpreter's own steps of
+ * the current slice are added when the slice ends, so the budget is checked here against what
+ * is known: past it, the work is refused (the slice's end then ends the context), so a loop
+ * can do at most its budget's worth of such work.
+ */
+function chargeSteps(ctx: VmContext, steps: number, what: string): void {
+  ctx.stepsExecuted += steps;
+  const handle = ctx.innerVms?.parent ?? null;
+  if (handle !== null && handle.stepBudgetLeft() < 0) {
+    throw new ContextError("StepBudgetExceeded", `${what} needs ${steps} steps and context '${handle.name}' has exceeded its step budget`, handle.id);
+  }
 }
 
 /** `{ name, bytecode }`: the program as .rbc bytes in an int[]. */
@@ -502,6 +557,7 @@ const COMPILER_METHODS = new Map<string, NativeImpl>([
     const source = arg(stack, at, argc, 0);
     const name = arg(stack, at, argc, 1) ?? "<source>";
     if (typeof source !== "string" || typeof name !== "string") throw typeError("compileString(source, name) takes two strings");
+    chargeCompile(ctx as VmContext, source);
     // A program compiled from a string has no files to import from.
     return compiled(ctx as VmContext, source, name, () => null);
   }],
@@ -515,6 +571,7 @@ const COMPILER_METHODS = new Map<string, NativeImpl>([
     const full = path.resolve(path.dirname(callerFile(context)), file);
     const text = readSourceFile(full);
     if (text === null) throw new ContextError("CompileError", `compileFile: cannot read '${file}' (resolved to ${full})`, 0);
+    chargeCompile(context, text);
     return compiled(context, text, full, readSourceFile);
   }],
 ]);
@@ -639,6 +696,8 @@ export function runtimeRelinker(runtime: Runtime, root: () => VmContext | null):
       }
     },
     connect() {
+      // Each creator pays for its living inner VMs again (their contexts' raya:vm exists now).
+      for (const [owner, byId] of vms) for (const vm of byId.values()) owner.innerVms?.adopt(vm);
       for (const { task, key, context } of waits) {
         if (key.startsWith("task:")) {
           const [innerId, taskId] = numbers(key, 2);

@@ -267,7 +267,7 @@ export class ContextHandle implements ContextOwner {
         result = fn(...args);
       } catch (error) {
         // The host function failed: the inner program sees a catchable Error, never the host's object.
-        throw new RaisedError("Error", `capability '${name}' failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new RaisedError("Error", `capability '${name}' failed: ${describeHostError(error)}`);
       }
       return inner(() => owner.copyIn(result, `the result of capability '${name}'`));
     };
@@ -525,10 +525,12 @@ export class ContextHandle implements ContextOwner {
     const spent = (this.context?.stepsExecuted ?? 0) - this.sliceStartSteps;
     // Children's steps count against every ancestor's budget too.
     for (let walk = this.parent; walk !== null; walk = walk.parent) walk.descendantSteps += spent;
-    if (status !== RunStatus.Preempted) return false;
-    // A Task that wants more fuel while some budget on its chain is spent ends the owner of that budget.
+    // A Task that wants more fuel while some budget on its chain is spent ends the owner of that
+    // budget; so does a budget overdrawn by work natives count as steps (creating inner VMs,
+    // compiling), whatever the slice's status.
     for (let walk: ContextHandle | null = this; walk !== null; walk = walk.parent) {
-      if (walk.budgetLeft() <= 0) {
+      const left = walk.budgetLeft();
+      if (left < 0 || (left === 0 && status === RunStatus.Preempted)) {
         walk.hitLimit("StepBudgetExceeded", walk.limits.maxStepBudget, `context '${walk.name}' exceeded its step budget of ${walk.limits.maxStepBudget}`);
         return true;
       }
@@ -800,6 +802,17 @@ function verifyOnce(program: Program): void {
   if (verifiedPrograms.has(program)) return;
   verifyProgram(program);
   verifiedPrograms.add(program);
+}
+
+/** A host exception as text, whatever it is: reading its message may itself throw (a getter),
+ *  and it may not be an Error at all (Object.create(null)). */
+function describeHostError(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+    return String(error);
+  } catch {
+    return "an exception that cannot be described";
+  }
 }
 
 /** Runs a copy inside a capability call: a MarshalError becomes an Error the inner program can catch. */

@@ -3,7 +3,8 @@
 // blocking operation records on the Task what it waits for (task.blockedOn) and returns
 // SUSPEND; whoever unblocks it later hands the result over with Scheduler.wake/wakeWithError.
 import type { VmContext } from "./context";
-import { rangeError, VmError } from "./errors";
+import { chargeHeap, rangeError, VmError } from "./errors";
+import { ARRAY_GROWTH_PER_ELEMENT, type HeapAccount } from "./heap";
 import type { Task } from "./task";
 import { NativeFunction, SUSPEND, type NativeHost, type NativeImpl } from "./value";
 import { arg } from "./builtins/args";
@@ -258,6 +259,9 @@ function offer(vm: NativeHost, channel: Channel, value: unknown): boolean {
     return true;
   }
   if (channel.length < channel.capacity) {
+    // The buffer grows like an array push: charged to a limited context (a huge capacity must
+    // not let a context park unbounded data in a channel).
+    if (ctxOf(vm).heap !== null) chargeHeap(ctxOf(vm).heap as HeapAccount, ARRAY_GROWTH_PER_ELEMENT);
     channel.buffer.push(value);
     return true;
   }

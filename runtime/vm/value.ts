@@ -185,6 +185,8 @@ export abstract class NativeObject {
   abstract readonly nativeClass: NativeClass;
   /** What console.log shows between the braces: "id: 2, name: 'plugin', state: 'ready'". */
   abstract describe(): string;
+  /** Bytes the object keeps alive, as a limited context's heap account prices it. */
+  abstract retainedBytes(): number;
 }
 
 /** The fixed layout of an object: field names in slot order, and (for classes) methods. */

@@ -2,7 +2,7 @@
 // `undefined` in JavaScript are null (at, codePointAt).
 import { toRayaString } from "../format";
 import type { NativeImpl } from "../value";
-import { measureReachable } from "../heap";
+import { HEAP_SIZES, measureReachable } from "../heap";
 import { chargeBytes, chargeString, heapOf, numberArg, optional, orNull, restArgs, stringArg } from "./args";
 
 type StringMethod = (s: string, stack: unknown[], at: number, argc: number) => unknown;
@@ -44,6 +44,19 @@ const MAKES_STRING = new Set([
   "padStart", "padEnd", "repeat", "concat", "at", "charAt",
 ]);
 
+/** Methods whose result can be far larger than their inputs. */
+const GROWS_STRING = new Set(["repeat", "padStart", "padEnd"]);
+
+/** What the result of a GROWS_STRING method will cost (at most, as stringBytes prices it),
+ *  computed without building it. */
+function grownBytes(name: string, s: string, stack: unknown[], at: number, argc: number): number {
+  const n = Number(numberArg(stack, at, argc, 0));
+  const length = !Number.isFinite(n) || n <= 0 ? s.length : name === "repeat" ? s.length * Math.floor(n) : Math.max(s.length, Math.floor(n));
+  const fill = name === "repeat" ? "" : String(optional(stack, at, argc, 1) ?? " ");
+  const perChar = /[^\u0000-\u00ff]/.test(s + fill) ? 2 : 1;
+  return HEAP_SIZES.STRING_HEADER + Math.ceil((length * perChar) / 8) * 8;
+}
+
 function stringNative(name: string, method: StringMethod): NativeImpl {
   if (name === "split") {
     return (vm, stack, at, argc) => {
@@ -51,6 +64,13 @@ function stringNative(name: string, method: StringMethod): NativeImpl {
       // The array and every part are new: priced per reference, as a limited context traces them.
       if (heapOf(vm) !== null) chargeBytes(vm, measureReachable([parts], { strings: "per-reference" }));
       return parts;
+    };
+  }
+  if (GROWS_STRING.has(name)) {
+    return (vm, stack, at, argc) => {
+      // Priced before it is built: "x".repeat(1e8) must not allocate before the limit says no.
+      if (heapOf(vm) !== null) chargeBytes(vm, grownBytes(name, stack[at] as string, stack, at, argc));
+      return method(stack[at] as string, stack, at, argc);
     };
   }
   if (MAKES_STRING.has(name)) {

@@ -1,0 +1,70 @@
+// Fixes for what the hardening suites found (docs/security.md, "Findings"): each case failed
+// before its fix.
+import { strict as assert } from "node:assert";
+import { Runtime } from "../../runtime/index";
+import { failure } from "./vm-error-helpers";
+
+describe("hardening findings", () => {
+  it("a capability throwing an exception whose message cannot be read is still a catchable Error", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "caps" });
+    ctx.registerCapability("getter", () => {
+      const error = new Error("hidden");
+      Object.defineProperty(error, "message", { get() { throw new Error("getter"); } });
+      throw error;
+    });
+    ctx.registerCapability("bare", () => {
+      throw Object.create(null);
+    });
+    ctx.loadSource(`import { getter, bare } from "host:";
+export function go(): string {
+  const seen: string[] = [];
+  try { getter(); } catch (e) { if (e instanceof Error) seen.push(e.message); }
+  try { bare(); } catch (e) { if (e instanceof Error) seen.push(e.message); }
+  return seen.join(" | ");
+}`, "caps.raya");
+    assert.equal(await ctx.runEntry("go", []).result(), "capability 'getter' failed: an exception that cannot be described | capability 'bare' failed: an exception that cannot be described");
+    assert.equal(ctx.state, "ready");
+  });
+
+  it("values buffered in a channel count against maxHeapBytes", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "flood", maxHeapBytes: 1024 * 1024, maxStepBudget: 50_000_000 });
+    ctx.loadSource(`export function flood(): void { const c = new Channel<int>(1000000000); let i = 0; while (true) { c.send(i++); } }`, "flood.raya");
+    assert.equal((await failure(ctx.runEntry("flood", []))).kind, "HeapLimitExceeded");
+  });
+
+  it("repeat and padStart are priced before the string is built", async () => {
+    const rt = new Runtime();
+    for (const call of [`"abc".repeat(20000000)`, `"x".padStart(50000000, "y")`]) {
+      const ctx = rt.createContext({ name: "grow", maxHeapBytes: 4 * 1024 * 1024 });
+      ctx.loadSource(`export function grow(): int { return ${call}.length; }`, "grow.raya");
+      const error = await failure(ctx.runEntry("grow", []));
+      assert.equal(error.kind, "HeapLimitExceeded");
+      assert.match(error.message, /more requested/);
+    }
+  });
+});
+
+describe("hardening findings: inner VMs cost their creator", () => {
+  it("creating inner VMs in a loop meets the creator's heap limit, even when it drops them", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "vm-bomb", maxHeapBytes: 2 * 1024 * 1024, maxStepBudget: 100_000_000 });
+    ctx.loadSource(`import { Vm } from "raya:vm";\nexport function bomb(): void { while (true) { new Vm({ name: "x" }); } }`, "bomb.raya");
+    assert.equal((await failure(ctx.runEntry("bomb", []))).kind, "HeapLimitExceeded");
+    assert.ok(rt.contexts().length < 100, `${rt.contexts().length} contexts were created`);
+    rt.terminateAll();
+  });
+
+  it("creating inner VMs and compiling cost the creator steps", async () => {
+    const rt = new Runtime();
+    const vms = rt.createContext({ name: "vm-loop", maxStepBudget: 50_000 });
+    vms.loadSource(`import { Vm } from "raya:vm";\nexport function loop(): void { while (true) { new Vm({ name: "x" }).terminate(); } }`, "loop.raya");
+    assert.equal((await failure(vms.runEntry("loop", []))).kind, "StepBudgetExceeded");
+    assert.ok(rt.contexts().length <= 51, `${rt.contexts().length} contexts within 50,000 steps`);
+    const compiles = rt.createContext({ name: "compile-loop", maxStepBudget: 200_000 });
+    compiles.loadSource(`import { Compiler } from "raya:vm";\nconst source = "export function f(): int { return 1; }" + " ".repeat(10000);\nexport function loop(): int { let n = 0; const c = new Compiler(); while (true) { c.compileString(source, "f.raya"); n++; } return n; }`, "compile.raya");
+    assert.equal((await failure(compiles.runEntry("loop", []))).kind, "StepBudgetExceeded");
+    rt.terminateAll();
+  });
+});
