@@ -9,9 +9,10 @@ import * as fs from "node:fs";
 import type * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DebugSession, Handles, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, ExitedEvent, Event } from "@vscode/debugadapter";
+import { DebugSession, Handles, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, ExitedEvent, Event, Response } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { CompileError, VmError, type ContextSummary, type DebugStop, type DebugVariable, type OutputCategory, type SourceLocation, type VariableContainer } from "../runtime/index";
+import { argumentProblem } from "./arguments";
 import { builtInCapabilities } from "./capabilities";
 import { childSessionToken, runForToken } from "./child-server";
 import { validateLaunch, LaunchError, type LaunchArguments, type LaunchPlan } from "./launch";
@@ -130,6 +131,18 @@ export class RayaDebugSession extends DebugSession implements RunSession {
   private forgetHandles(): void {
     this.frames.reset();
     this.containers.reset();
+  }
+
+  /** Every request's arguments are checked first: a malformed one is answered with an error
+   *  naming the argument, and never reaches a handler. */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    const problem = argumentProblem(request.command, request.arguments);
+    if (problem === null) {
+      super.dispatchRequest(request);
+      return;
+    }
+    const response = new Response(request);
+    this.sendErrorResponse(response, { id: 2, format: `${request.command}: ${problem}`, showUser: true });
   }
 
   /** Runs a handler, turning any failure into an error response with its message. */

@@ -263,7 +263,7 @@ describe("debug adapter: contexts, sandbox, snapshots and child sessions", funct
     assert.deepEqual([exited.body.id, exited.body.name, exited.body.reason], [2, "plugin", "Terminated"]);
     assert.match(await errorOf(client.request("rayaPauseContext", { contextId: 2 })), /context 2 \('plugin'\) has exited/);
     assert.match(await errorOf(client.request("rayaContinueContext", { contextId: 99 })), /unknown context id 99/);
-    assert.match(await errorOf(client.request("rayaTerminateContext", {})), /'contextId' must be a context id/);
+    assert.match(await errorOf(client.request("rayaTerminateContext", {})), /'contextId' is missing/);
     await client.waitForOutput("plugin ended: Terminated", 5_000);
     const end = await client.waitForEvent("exited");
     assert.equal(end.body.exitCode, 0);
