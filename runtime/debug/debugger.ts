@@ -339,6 +339,7 @@ class DebugContext implements DebugHooks {
         continue;
       }
       if (status !== RunStatus.Preempted) {
+        if (status === RunStatus.Suspended && state.step?.kind === "in") this.owner.stepIntoAnswer(task, state);
         if (status === RunStatus.Done || status === RunStatus.Failed) {
           this.endFastStep(state);
           this.states.delete(task);
@@ -1010,6 +1011,23 @@ export class Debugger {
     const task = this.threadsById.get(threadId);
     if (task === undefined || task.finished) throw new Error(`unknown thread ${threadId}`);
     return task;
+  }
+
+  /**
+   * A step in that reached a call answered in another context (a capability granted as a Raya
+   * function by the context that created this one) continues there: the answering Task, not
+   * started yet, stops before its first instruction, reported in its own context; the
+   * caller's step ends (it goes on when the answer comes).
+   */
+  stepIntoAnswer(task: Task, state: ThreadState): void {
+    const blocked = task.blockedOn;
+    const answerer = blocked !== null && blocked.kind === "context" ? blocked.wait.answeringTask() : null;
+    if (answerer === null || answerer.finished || answerer.fp < 0) return;
+    const target = this.byVmContext.get(answerer.context);
+    if (target === undefined) return; // the answering context is not debugged: the step runs on
+    state.step = null;
+    // It has not run yet: it stands at its first instruction, the start of its first line.
+    target.stop(answerer, "step");
   }
 
   private debugContextOf(task: Task): DebugContext {

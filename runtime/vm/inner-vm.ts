@@ -246,6 +246,10 @@ class InnerTaskWait implements CrossContextWait {
   detach(): void {
     this.handle.cancel();
   }
+
+  answeringTask(): Task | null {
+    return this.handle.task;
+  }
 }
 
 function settleProxy(ctx: VmContext, task: Task, handle: TaskHandle, outcome: TaskOutcome): void {
@@ -438,6 +442,10 @@ class CapabilityCall implements CrossContextWait {
   /** The caller was cancelled: the answer, when it comes, is dropped. */
   detach(): void {
     this.detached = true;
+  }
+
+  answeringTask(): Task | null {
+    return this.answerer;
   }
 }
 

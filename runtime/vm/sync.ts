@@ -128,6 +128,9 @@ export interface CrossContextWait {
   describe(): string;
   /** The waiting Task stopped waiting (it was cancelled): drop the other side's work. */
   detach(): void;
+  /** The Task of the other context that will answer this wait by finishing (a capability
+   *  call's), or null; a debugger stepping into the call continues in it. */
+  answeringTask(): Task | null;
 }
 
 /** What a blocked Task waits for: plain data (but for "context"), for deadlock reports and the debugger. */
