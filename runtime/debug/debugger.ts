@@ -13,6 +13,7 @@ import { RUNS_MAIN_BUILTIN } from "../bytecode/verify";
 import { createBuiltins } from "../vm/builtins";
 import { attachInnerVms } from "../vm/inner-vm";
 import { Runtime, type Capability, type ContextHandle, type ContextInfo, type TaskHandle, type VmErrorKind } from "../vm/runtime";
+import { HeapLimitExceeded } from "../vm/errors";
 import { Task, TaskState } from "../vm/task";
 import { Box, Closure, FunctionInfo, RObject } from "../vm/value";
 import { evaluateExpression, EvaluationError, truthy, type NameLookup } from "./evaluate";
@@ -251,7 +252,15 @@ class DebugContext implements DebugHooks {
     const budgetLeft = watchBudget ? this.handle.stepBudgetLeft() : Number.POSITIVE_INFINITY;
     this.updateTaskGuard();
     const startSteps = this.context.stepsExecuted;
-    const status = this.runSteps(task, fuel);
+    let status: number;
+    try {
+      status = this.runSteps(task, fuel);
+    } catch (error) {
+      // The interpreter saved the Task at the allocating instruction before this left it, so
+      // the Task can be held there, consistent, instead of the owner ending the context.
+      if (error instanceof HeapLimitExceeded && !this.limitReported && this.owner.watchesLimits(this.id)) return this.holdAtHeapLimit(task, error);
+      throw error;
+    }
     this.flushErrors();
     if (status === RunStatus.Preempted && this.context.stepsExecuted - startSteps >= budgetLeft) return this.holdAtLimit(task);
     return status;
@@ -273,6 +282,25 @@ class DebugContext implements DebugHooks {
     // A snapshot needs the slice to be over: take it once the scheduler has let go of the Task.
     setImmediate(() => {
       this.owner.reportLimit(this, "maxStepBudget", limit, true);
+      if (!this.context.paused) this.releaseHeld();
+    });
+    return RunStatus.Suspended;
+  }
+
+  /**
+   * An allocation did not fit in maxHeapBytes: the owner would end the context. Hold the Task at
+   * that instruction instead and stop or snapshot; when released it runs the allocation again,
+   * which fails again, and the owner ends the context as usual.
+   */
+  private holdAtHeapLimit(task: Task, error: HeapLimitExceeded): number {
+    this.limitReported = true;
+    task.state = TaskState.Ready;
+    this.heldAtLimit.add(task);
+    if (this.owner.filtersFor(this.id).limits) {
+      this.stop(task, "exception", `maxHeapBytes reached: context '${this.name}' would hold ${error.live + error.requested} bytes, over its limit of ${error.limit}`);
+    }
+    setImmediate(() => {
+      this.owner.reportLimit(this, "maxHeapBytes", error.limit, true);
       if (!this.context.paused) this.releaseHeld();
     });
     return RunStatus.Suspended;

@@ -457,17 +457,32 @@ describe("debug adapter: contexts, sandbox, snapshots and child sessions", funct
     assert.match(client.output("console"), /context 'spin\.raya' #1 reached maxStepBudget \(20000\)/);
   });
 
-  it("reports a heap limit, which ends the context inside an instruction, without a stop or snapshot", async () => {
+  it("stops at the allocation that would pass maxHeapBytes (limits filter), snapshots there, then ends the context", async () => {
     const limitDir = fs.mkdtempSync(path.join(dir, "heap-"));
-    const exited = client.waitForEvent("exited");
     await launch({ program: file("hog.raya"), sandbox: true, limits: { maxHeapBytes: 200_000 }, snapshotOnLimit: limitDir }, (c) =>
       c.request("setExceptionBreakpoints", { filters: ["limits"] }),
     );
+    const stop = await client.waitForEvent("stopped");
+    assert.equal(stop.body.reason, "exception");
+    assert.match(stop.body.text, /maxHeapBytes reached: context 'hog\.raya' would hold \d+ bytes, over its limit of 200000/);
+    const frames = (await client.request("stackTrace", { threadId: stop.body.threadId })).body.stackFrames;
+    assert.deepEqual([frames[0].name, frames[0].line], ["main", 4]); // rows.push([...])
+    await client.waitForOutput("written to");
+    assert.match(fs.readdirSync(limitDir)[0], /^hog\.raya-1-maxHeapBytes-\d+\.rayasnap$/);
+    const exited = client.waitForEvent("exited");
+    await client.request("continue", { threadId: stop.body.threadId });
+    assert.equal((await exited).body.exitCode, 2);
+    assert.match(client.output("stderr"), /HeapLimitExceeded/);
+  });
+
+  it("reports a heap limit without a stop when only snapshotOnLimit is set", async () => {
+    const limitDir = fs.mkdtempSync(path.join(dir, "heap-quiet-"));
+    const exited = client.waitForEvent("exited");
+    await launch({ program: file("hog.raya"), sandbox: true, limits: { maxHeapBytes: 200_000 }, snapshotOnLimit: limitDir });
     assert.equal((await exited).body.exitCode, 2);
     assert.ok(!client.allEvents.some((e) => e.event === "stopped"));
-    assert.match(client.output("console"), /context 'hog\.raya' #1 reached maxHeapBytes \(200000\)\nno snapshot written: the limit was hit in the middle of a slice/);
-    assert.match(client.output("stderr"), /HeapLimitExceeded/);
-    assert.deepEqual(fs.readdirSync(limitDir), []);
+    assert.match(client.output("console"), /context 'hog\.raya' #1 reached maxHeapBytes \(200000\)/);
+    assert.equal(fs.readdirSync(limitDir).length, 1);
   });
 
   it("starts a child session per inner VM that shows and controls only that context", async () => {
