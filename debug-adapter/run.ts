@@ -10,6 +10,9 @@ import { forgetToken } from "./child-server";
 /** What the run needs from a session (implemented by RayaDebugSession). */
 export interface RunSession {
   reportStop(stop: DebugStop): void;
+  /** These threads now belong to a child session: the root session lets go of them (they
+   *  leave its list, and a stop it showed for them is over in its view). */
+  handOver(threadIds: number[]): void;
   reportOutput(text: string, category: OutputCategory, location?: SourceLocation): void;
   /** The program (root) or the session's context (child) ended. */
   end(exitCode: number): void;
@@ -61,6 +64,10 @@ export class DebugRun implements DebugListener {
     if (id === this.rootId) throw new Error(`context ${id} is the program's own context, shown by the parent session`);
     if (this.children.has(id)) throw new Error(`context ${id} already has a child session`);
     this.children.set(id, session);
+    // Until now the root session showed this context's threads (a stop may even have happened
+    // there before the child existed): they move to the child, which reports any stop again.
+    const threads = this.debugger.threads((contextId) => contextId === id).map((t) => t.threadId);
+    if (threads.length > 0) this.root.handOver(threads);
   }
 
   /** A child session went away: its context goes back to the root session's view. */

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import type * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { DebugSession, Handles, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, ExitedEvent, Event, Response } from "@vscode/debugadapter";
+import { ContinuedEvent, DebugSession, Handles, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, ThreadEvent, ExitedEvent, Event, Response } from "@vscode/debugadapter";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { CompileError, VmError, type ContextSummary, type DebugStop, type DebugVariable, type OutputCategory, type SourceLocation, type VariableContainer } from "../runtime/index";
 import { argumentProblem } from "./arguments";
@@ -83,6 +83,13 @@ export class RayaDebugSession extends DebugSession implements RunSession {
     const event = new StoppedEvent(stop.reason, stop.threadId, stop.text) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = this.allShownPaused();
     this.sendEvent(event);
+  }
+
+  handOver(threadIds: number[]): void {
+    for (const threadId of threadIds) {
+      this.sendEvent(new ContinuedEvent(threadId, false));
+      this.sendEvent(new ThreadEvent("exited", threadId));
+    }
   }
 
   reportOutput(text: string, category: OutputCategory, location?: SourceLocation): void {

@@ -13,6 +13,13 @@ import { DapClient, inProcessSession, socketClient } from "./dap-client";
 
 const FIXTURES: Record<string, string> = {
   // A host that runs a plugin in an inner VM; both print while they run.
+  "late.raya": `import { Vm } from "raya:vm";
+
+const vm = new Vm({ name: "plugin" });
+await vm.loadSource("export function tick(n: int): int { let i = 0; while (i < n) { console.log(\\"plugin tick \\" + i); i = i + 1; } return i; }", "plugin.raya");
+await sleep(300);
+console.log("late done " + (await vm.runEntry<int>("tick", [5])));
+`,
   "host.raya": `import { Vm, VmError } from "raya:vm";
 
 const PLUGIN = \`export function tick(n: int): int {
@@ -483,6 +490,67 @@ describe("debug adapter: contexts, sandbox, snapshots and child sessions", funct
     assert.ok(!client.allEvents.some((e) => e.event === "stopped"));
     assert.match(client.output("console"), /context 'hog\.raya' #1 reached maxHeapBytes \(200000\)/);
     assert.equal(fs.readdirSync(limitDir).length, 1);
+  });
+
+  it("a child session stops at a function breakpoint in its context, and continue resumes it", async () => {
+    let configuration: Record<string, unknown> | null = null;
+    const asked = new Promise<void>((resolve) => {
+      client.onReverseRequest = (request) => {
+        configuration = request.arguments.configuration;
+        resolve();
+        return {};
+      };
+    });
+    await launch({ program: file("late.raya") }, async () => undefined, client, { supportsStartDebuggingRequest: true });
+    await asked;
+    const config = configuration as unknown as Record<string, unknown>;
+    const socketPath = /^unix:(.+)#[0-9a-f]+$/.exec(String(config.__rayaParentSession))![1];
+    const child = await socketClient(socketPath);
+    sockets.push(child.socket);
+    await child.client.request("initialize", INITIALIZE);
+    await child.client.request("attach", config);
+    await child.client.waitForEvent("initialized");
+    await child.client.request("setFunctionBreakpoints", { breakpoints: [{ name: "tick" }] });
+    await child.client.request("configurationDone", {});
+    const stop = await child.client.waitForEvent("stopped", () => true, 10_000);
+    assert.equal(stop.body.reason, "function breakpoint");
+    const frames = (await child.client.request("stackTrace", { threadId: stop.body.threadId })).body.stackFrames;
+    assert.equal(frames[0].name, "tick");
+    const exited = client.waitForEvent("exited", () => true, 10_000);
+    await child.client.request("continue", { threadId: stop.body.threadId });
+    await child.client.waitForOutput("plugin tick 4");
+    await client.waitForOutput("late done 5");
+    assert.equal((await exited).body.exitCode, 0);
+  });
+
+  it("a stop the root session showed before the child attached moves to the child session", async () => {
+    let configuration: Record<string, unknown> | null = null;
+    const asked = new Promise<void>((resolve) => {
+      client.onReverseRequest = (request) => {
+        configuration = request.arguments.configuration;
+        resolve();
+        return {};
+      };
+    });
+    await launch({ program: file("host.raya") }, (c) => c.request("setFunctionBreakpoints", { breakpoints: [{ name: "tick" }] }), client, { supportsStartDebuggingRequest: true });
+    await asked;
+    const rootStop = await client.waitForEvent("stopped", () => true, 10_000);
+    const config = configuration as unknown as Record<string, unknown>;
+    const socketPath = /^unix:(.+)#[0-9a-f]+$/.exec(String(config.__rayaParentSession))![1];
+    const child = await socketClient(socketPath);
+    sockets.push(child.socket);
+    await child.client.request("initialize", INITIALIZE);
+    await child.client.request("attach", config);
+    await client.waitForEvent("thread", (e) => e.body.reason === "exited" && e.body.threadId === rootStop.body.threadId);
+    assert.ok(client.allEvents.some((e) => e.event === "continued" && e.body.threadId === rootStop.body.threadId));
+    await child.client.waitForEvent("initialized");
+    await child.client.request("configurationDone", {});
+    const childStop = await child.client.waitForEvent("stopped");
+    assert.equal(childStop.body.threadId, rootStop.body.threadId);
+    assert.equal(childStop.body.reason, "function breakpoint");
+    await child.client.request("continue", { threadId: childStop.body.threadId });
+    await child.client.waitForOutput("plugin tick 1");
+    await child.client.request("terminate", {});
   });
 
   it("starts a child session per inner VM that shows and controls only that context", async () => {

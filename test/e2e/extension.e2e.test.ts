@@ -265,12 +265,21 @@ describe("Raya Studio in VS Code (code-server, end to end)", function () {
     });
   });
 
-  it("shows an inner VM's context and terminates it while the host runs on", async function () {
+  it("stops at a breakpoint in an inner VM's context, shows it, terminates it while the host runs on", async function () {
     if (!adapterReportsContexts || !adapterStartsChildSessions || !pluginCompiles) {
       // Pending, not passing: the flow needs the debug adapter's contexts support and raya:vm.
       this.skip();
     }
     const { page } = ui();
+    await ui().step("add a function breakpoint on the plugin's entry `main`", limits.uiStep, async () => {
+      await openFromExplorer(page, "plugin.raya");
+      await runCommand(page, "Add Function Breakpoint");
+      const name = page.getByPlaceholder("Function to break on");
+      await name.waitFor({ timeout: pollLimit });
+      await name.fill("main");
+      await name.press("Enter");
+      await page.locator(".debug-breakpoints .monaco-list-row", { hasText: "main" }).first().waitFor({ timeout: pollLimit });
+    });
     await ui().step("open plugin.raya and run it with Raya: Launch Sandbox", limits.uiStep, async () => {
       await openFromExplorer(page, "plugin.raya");
       await runCommand(page, "Raya: Launch Sandbox");
@@ -284,7 +293,27 @@ describe("Raya Studio in VS Code (code-server, end to end)", function () {
       await picker.locator(".quick-input-title", { hasText: "capabilities" }).waitFor();
       await page.keyboard.press("Enter");
     });
+    await ui().step("the plugin context stops at the breakpoint: its session, frame and source", limits.uiStep, async () => {
+      await runCommand(page, "View: Show Run and Debug");
+      const callStack = page.locator(".debug-call-stack .monaco-list-row");
+      await waitFor(
+        () => ariaLabels(callStack),
+        (labels) => labels.some((l) => /Session plugin #\d+/.test(l)) && labels.some((l) => /Stack Frame main/.test(l)),
+        "the Call Stack rows at the breakpoint",
+      );
+      // The plugin was compiled from a string: its source opens from the adapter (sourceReference).
+      await page.locator(".tabs-container .tab.active", { hasText: "p.raya" }).waitFor({ timeout: pollLimit });
+    });
+    await saveScreenshot(page.locator(".debug-call-stack"), "call-stack-plugin-breakpoint.png");
     const rows = contextsPane(page).locator(".monaco-list-row");
+    await ui().step("remove the breakpoint and resume the plugin from its row", limits.uiStep, async () => {
+      await runCommand(page, "Remove All Breakpoints");
+      await showContextsView(page);
+      const pluginRow = rows.filter({ hasText: /plugin #\d+/ }).first();
+      await pluginRow.hover();
+      await pluginRow.locator(".action-label[aria-label*='Resume Context']").click();
+      await waitFor(() => ariaLabels(rows), (labels) => labels.some((l) => /^Context plugin #\d+, running · /.test(l)), "the plugin row after resuming it");
+    });
     await ui().step("the contexts view shows the plugin context with its gauges", limits.uiStep, async () => {
       await showContextsView(page);
       await waitFor(
