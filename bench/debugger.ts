@@ -183,7 +183,9 @@ export async function runDebuggerBenchmarks(): Promise<void> {
   await benchThreadsAndStacks();
 }
 
-if (require.main === module) {
+// Run on its own with `npx tsx bench/debugger.ts` (bench.ts imports it into one bundle, where
+// require.main is the bundle itself: test the script's own name instead).
+if (/[\\/]debugger\.ts$/.test(process.argv[1] ?? "")) {
   runDebuggerBenchmarks().catch((error) => {
     console.error(error);
     process.exit(1);

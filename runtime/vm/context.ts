@@ -44,14 +44,17 @@ export type StackFrameInfo = TraceFrame;
 const STACK_TRACE_LIMIT = 50;
 
 export class VmContext implements NativeHost {
-  readonly functions: FunctionInfo[];
-  /** The constant pool as JavaScript values. */
+  /** The program's functions prepared for this context (emptied by release()). */
+  functions: FunctionInfo[];
+  /** The constant pool as JavaScript values: primitives, in one array shared by every context
+   *  of the Program. Never written (not frozen only because frozen arrays load slower in the
+   *  interpreter's loop). */
   readonly constants: unknown[];
   readonly globals: unknown[];
   readonly output: string[] = [];
   readonly builtins: Map<string, unknown>;
   /** Layouts of object-literal shapes by class index (null for classes). */
-  readonly shapeLayouts: (Layout | null)[];
+  shapeLayouts: (Layout | null)[];
   readonly tasks = new Set<Task>();
   stepsExecuted = 0;
   /** The Task the interpreter is running, for natives such as sleep. */
@@ -76,24 +79,45 @@ export class VmContext implements NativeHost {
   readonly errorOutput: string[] = [];
   /** Receives those lines; when null they go to process.stderr. */
   onError: ((line: string) => void) | null = null;
-  private readonly intrinsicGlobals = new Map<string, number>();
-  private readonly layoutsByFields = new Map<string, Layout>();
-  private readonly fallbackErrorClasses = new Map<string, Layout>();
+  /** The program's intrinsics by name ("Array.map" -> global index), shared by its contexts. */
+  private readonly intrinsicGlobals: ReadonlyMap<string, number>;
+  // Made on first use: many contexts never build an object literal from a new key list.
+  private layoutsByFields: Map<string, Layout> | null = null;
+  private fallbackErrorClasses: Map<string, Layout> | null = null;
   private nextTaskId = 1;
 
   constructor(
     readonly program: Program,
     readonly scheduler: Scheduler,
-    private readonly onOutput: ((line: string) => void) | null = null,
+    private onOutput: ((line: string) => void) | null = null,
   ) {
-    this.functions = program.functions.map((proto, i) => new FunctionInfo(i, proto, program.files[proto.file]?.name ?? "?"));
-    this.constants = program.constants.map((c) => c.value);
+    const shared = programTables(program);
+    // FunctionInfos are the context's own (inline caches, the debugger's code patches); their
+    // inline caches are allocated when a function first runs (value.ts).
+    const functions = new Array<FunctionInfo>(program.functions.length);
+    for (let i = 0; i < functions.length; i++) functions[i] = new FunctionInfo(i, program.functions[i], shared.fileNames[i]);
+    this.functions = functions;
+    this.constants = shared.constants as unknown[];
     this.globals = new Array<unknown>(program.globals.length).fill(null);
-    for (const intrinsic of program.intrinsics) {
-      this.intrinsicGlobals.set(intrinsic.name.replace("$", "."), intrinsic.global);
-    }
+    this.intrinsicGlobals = shared.intrinsicGlobals;
     this.shapeLayouts = program.classes.map((cls) => (cls.kind === "shape" ? this.layoutForFields(cls.fields) : null));
     this.builtins = createBuiltins();
+  }
+
+  /**
+   * Drops the tables only running code needs (functions with their inline caches, builtins,
+   * object-literal layouts) once the context has exited for good and no Task of it is inside
+   * the interpreter: its owner keeps the context for its statistics, and a host that creates
+   * many short-lived contexts must not keep each one's tables alive.
+   */
+  release(): void {
+    this.functions = [];
+    this.shapeLayouts = [];
+    this.builtins.clear();
+    this.layoutsByFields = null;
+    this.innerVms = null;
+    this.onOutput = null;
+    this.onError = null;
   }
 
   /** The prelude value registered as intrinsic `name` ("Array.map", "Error"), or null. */
@@ -105,10 +129,11 @@ export class VmContext implements NativeHost {
   /** The one shared layout of object literals with exactly these fields in this order. */
   layoutForFields(fields: readonly string[]): Layout {
     const key = JSON.stringify(fields); // unambiguous for any key, even "" or one containing U+0000
-    let layout = this.layoutsByFields.get(key);
+    const layouts = (this.layoutsByFields ??= new Map());
+    let layout = layouts.get(key);
     if (layout === undefined) {
       layout = new Layout("Object", fields.slice());
-      this.layoutsByFields.set(key, layout);
+      layouts.set(key, layout);
     }
     return layout;
   }
@@ -183,7 +208,7 @@ export class VmContext implements NativeHost {
     if (!(value instanceof RObject)) return false;
     const layout = value.layout;
     if (layout instanceof RClass) return this.isErrorClass(layout);
-    return this.fallbackErrorClasses.get(layout.name) === layout;
+    return this.fallbackErrorClasses !== null && this.fallbackErrorClasses.get(layout.name) === layout;
   }
 
   /** The Raya stack of `task`, innermost first; the top frame is at `topPc`. */
@@ -227,10 +252,11 @@ export class VmContext implements NativeHost {
 
   /** Used only when a program was built without the prelude (hand-assembled tests). */
   private fallbackErrorClass(kind: string): Layout {
-    let layout = this.fallbackErrorClasses.get(kind);
+    const classes = (this.fallbackErrorClasses ??= new Map());
+    let layout = classes.get(kind);
     if (layout === undefined) {
       layout = new Layout(kind, ["message", "name", "stack"]);
-      this.fallbackErrorClasses.set(kind, layout);
+      classes.set(kind, layout);
     }
     return layout;
   }
@@ -246,6 +272,32 @@ export class VmContext implements NativeHost {
   entryClosure(): Closure {
     return new Closure(this.functions[this.program.entry], []);
   }
+}
+
+/** What every context of one Program derives from it in the same way: computed once per
+ *  Program (a Program is immutable once built), so creating a context does not redo it. */
+interface ProgramTables {
+  /** The constant pool as JavaScript values, shared by the Program's contexts. */
+  readonly constants: readonly unknown[];
+  readonly fileNames: readonly string[];
+  readonly intrinsicGlobals: ReadonlyMap<string, number>;
+}
+
+const tablesByProgram = new WeakMap<Program, ProgramTables>();
+
+function programTables(program: Program): ProgramTables {
+  let tables = tablesByProgram.get(program);
+  if (tables === undefined) {
+    const intrinsicGlobals = new Map<string, number>();
+    for (const intrinsic of program.intrinsics) intrinsicGlobals.set(intrinsic.name.replace("$", "."), intrinsic.global);
+    tables = {
+      constants: program.constants.map((c) => c.value),
+      fileNames: program.functions.map((proto) => program.files[proto.file]?.name ?? "?"),
+      intrinsicGlobals,
+    };
+    tablesByProgram.set(program, tables);
+  }
+  return tables;
 }
 
 export function getField(object: RObject, name: string): unknown {

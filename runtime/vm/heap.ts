@@ -172,7 +172,9 @@ function channelBytes(channel: Channel): number {
 
 /** Each context prepares its own FunctionInfo per function: inline caches sized by the code. */
 function functionInfoBytes(info: FunctionInfo): number {
-  return S.FUNCTION_INFO + arrayBytes(info.icKeys.length) + arrayBytes(info.icTargets.length) + 2 * S.TYPED_ARRAY;
+  // Inline caches exist only once the function has run (cacheLength 0 before): reading
+  // icKeys here would allocate them.
+  return S.FUNCTION_INFO + 2 * arrayBytes(info.cacheLength) + 2 * S.TYPED_ARRAY;
 }
 
 function classBytes(cls: RClass): number {

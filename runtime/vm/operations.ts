@@ -19,7 +19,7 @@ import { STRING_METHODS } from "./builtins/string";
 import { Task, TaskState } from "./task";
 import { BLOCKING_NATIVES, Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow } from "./sync";
 import {
-  ABSENT, ARRAY_KEY, BOOLEAN_KEY, BoundMethod, Box, Closure, FunctionInfo, Layout, MAP_KEY, NativeFunction, NUMBER_KEY,
+  ABSENT, ARRAY_KEY, BOOLEAN_KEY, EMPTY_METHODS, BoundMethod, Box, Closure, FunctionInfo, Layout, MAP_KEY, NativeFunction, NUMBER_KEY,
   NativeObject, RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
 } from "./value";
 
@@ -408,17 +408,28 @@ export function createClass(ctx: VmContext, classIndex: number, parent: unknown,
   const info = ctx.program.classes[classIndex];
   const closureOf = (fnIndex: number) => makeClosure(ctx, fnIndex, current, stack, base);
   const cls = new RClass(classIndex, info, parent, info.constructorFn >= 0 ? closureOf(info.constructorFn) : null);
-  cls.methods = new Map(parent?.methods);
-  cls.getters = new Map(parent?.getters);
-  cls.setters = new Map(parent?.setters);
+  // Inherited tables are shared until the class adds to them (most prelude and user classes
+  // add no getters or setters): a context then builds far fewer Maps when its classes are made.
+  cls.methods = parent?.methods ?? EMPTY_METHODS;
+  cls.getters = parent?.getters ?? EMPTY_METHODS;
+  cls.setters = parent?.setters ?? EMPTY_METHODS;
   for (const m of info.methods) {
     const closure = closureOf(m.fn);
-    const table = m.static
-      ? m.kind === "method" ? cls.staticMethods : m.kind === "get" ? cls.staticGetters : cls.staticSetters
-      : m.kind === "method" ? cls.methods : m.kind === "get" ? cls.getters : cls.setters;
-    table.set(m.name, closure);
+    if (m.static) {
+      if (m.kind === "method") (cls.staticMethods = ownTable(cls.staticMethods, EMPTY_METHODS)).set(m.name, closure);
+      else if (m.kind === "get") (cls.staticGetters = ownTable(cls.staticGetters, EMPTY_METHODS)).set(m.name, closure);
+      else (cls.staticSetters = ownTable(cls.staticSetters, EMPTY_METHODS)).set(m.name, closure);
+    } else if (m.kind === "method") (cls.methods = ownTable(cls.methods, parent?.methods ?? EMPTY_METHODS)).set(m.name, closure);
+    else if (m.kind === "get") (cls.getters = ownTable(cls.getters, parent?.getters ?? EMPTY_METHODS)).set(m.name, closure);
+    else (cls.setters = ownTable(cls.setters, parent?.setters ?? EMPTY_METHODS)).set(m.name, closure);
   }
   return cls;
+}
+
+/** `table` itself when the class already owns it, else a copy the class may add to (a table
+ *  still shared with the parent, or the shared empty one, is never written). */
+function ownTable(table: Map<string, Closure>, shared: Map<string, Closure>): Map<string, Closure> {
+  return table === shared || table === EMPTY_METHODS ? new Map(table) : table;
 }
 
 /** NEW of something other than a concrete user class: builtin classes such as Map. */

@@ -558,7 +558,12 @@ export class ContextHandle implements ContextOwner {
     if (handle === undefined) return;
     this.handles.delete(task);
     this.settle(handle, task);
-    if (handle === this.initHandle) this.initFinished(task);
+    if (handle === this.initHandle) {
+      // The host keeps the handle as long as it wants it; the context must not keep it (nor
+      // the finished init Task it points to) for the rest of the Runtime's life.
+      this.initHandle = null;
+      this.initFinished(task);
+    }
   }
 
   crashed(error: unknown): void {
@@ -645,6 +650,7 @@ export class ContextHandle implements ContextOwner {
     context.tasks.clear();
     context.globals.fill(null);
     context.output.length = 0;
+    context.release(); // functions with their inline caches, builtins, layouts
   }
 
   private hitLimit(kind: VmErrorKind, limit: number, message: string): void {
@@ -831,8 +837,21 @@ function positive(value: number | undefined, option: string): number {
   return value;
 }
 
+/** Capability names by Program, found once: a Program is immutable once built, and a host
+ *  loading one Program into many contexts must not rescan its code for each. */
+const capabilitiesByProgram = new WeakMap<Program, readonly string[]>();
+
 /** The names of every capability a program loads (LOAD_CAPABILITY operands). */
-export function capabilityNames(program: Program): string[] {
+export function capabilityNames(program: Program): readonly string[] {
+  let names = capabilitiesByProgram.get(program);
+  if (names === undefined) {
+    names = scanCapabilityNames(program);
+    capabilitiesByProgram.set(program, names);
+  }
+  return names;
+}
+
+function scanCapabilityNames(program: Program): string[] {
   const names = new Set<string>();
   for (const fn of program.functions) {
     const code = fn.code;

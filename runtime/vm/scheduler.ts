@@ -2,7 +2,9 @@
 // queue (FIFO); a round visits the contexts in turn and gives each `context.weight` slices,
 // a slice being one ready Task run for SLICE_FUEL instructions at most. Rounds repeat until
 // ROUND_MS of wall-clock time has passed, then the scheduler yields to Node's event loop
-// (setImmediate) so timers, I/O and a debugger stay responsive while Raya code spins.
+// (setImmediate) so timers, I/O and a debugger stay responsive while Raya code spins. Work
+// made ready while the scheduler is idle starts from a microtask when the event loop has
+// turned within ROUND_MS (see scheduleRound).
 // Timers (sleep) are the only JavaScript callbacks it keeps, and they live here, outside the
 // Tasks' plain-data state. See docs/concurrency.md for the guarantees.
 import { interpret, RunStatus, unwindCancelled } from "./interpreter";
@@ -10,11 +12,20 @@ import { CANCELLATION, Task, TaskState } from "./task";
 import { type BlockReason, detachWaiter, ResumeThrow } from "./sync";
 import type { VmContext } from "./context";
 
+/** The longest delay one Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest sleep (about 31 years): sleep(Infinity) sleeps this long. */
+export const MAX_SLEEP_MS = 1e12;
+
 /** Instructions a Task runs before it is preempted. */
 export const SLICE_FUEL = 100_000;
-/** Wall-clock time the scheduler may run before it yields to the event loop. */
-const ROUND_MS = 8;
-/** Slices between two looks at the clock (Date.now() is not free beside a 100 ns switch). */
+/** Wall-clock time the scheduler may run before it yields to the event loop: a host timer due
+ *  while Raya code spins waits about this long (plus at most one slice). */
+const ROUND_MS = 2;
+/** The clock is read once this many instructions have run since the last look (a preempted
+ *  slice alone reaches it), or after SLICES_PER_CLOCK_CHECK slices, whichever comes first:
+ *  reading it costs as much as a Task switch, and many short slices add up to a long one. */
+const STEPS_PER_CLOCK_CHECK = SLICE_FUEL;
 const SLICES_PER_CLOCK_CHECK = 32;
 
 interface RootWatch {
@@ -26,6 +37,9 @@ interface RootWatch {
   returned: boolean;
 }
 
+const NONE_UNOBSERVED: Task[] = Object.freeze([]) as unknown as Task[];
+const NO_ROUNDS: number[] = Object.freeze([]) as unknown as number[];
+
 /** One context's ready Tasks (a queue read from `head`, so taking one does not shift). */
 class RunQueue {
   tasks: Task[] = [];
@@ -34,9 +48,10 @@ class RunQueue {
   sleeping = 0;
   /** Slices left of the context's current visit (its weight when a visit starts). */
   credit = 0;
-  /** Failed Tasks nobody awaited yet, with the round they failed in. */
-  unobserved: Task[] = [];
-  unobservedRound: number[] = [];
+  /** Failed Tasks nobody awaited yet, with the round they failed in (NONE_UNOBSERVED, shared
+   *  and never written, until the first one: most contexts never have any). */
+  unobserved: Task[] = NONE_UNOBSERVED;
+  unobservedRound: number[] = NO_ROUNDS;
 
   constructor(readonly context: VmContext) {}
 
@@ -73,6 +88,8 @@ export class Scheduler {
   private readonly timers = new Map<Task, ReturnType<typeof setTimeout>>();
   private readonly roots = new Map<Task, RootWatch>();
   private roundScheduled = false;
+  /** When a round last started from setImmediate, i.e. after a turn of the event loop. */
+  private lastLoopTurn = Number.NEGATIVE_INFINITY;
   /** Ready Tasks of paused contexts (VmContext.paused), held until release(). */
   private parked: Task[] = [];
   private running = false;
@@ -161,19 +178,31 @@ export class Scheduler {
   }
 
   sleep(task: Task, ms: number): void {
-    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    // NaN and negative delays are 0; anything longer than MAX_SLEEP_MS (sleep(Infinity)) is that.
+    const delay = ms > 0 ? Math.min(ms, MAX_SLEEP_MS) : 0;
+    const until = Date.now() + delay;
     task.state = TaskState.Sleeping;
-    task.blockedOn = { kind: "sleep", until: Date.now() + delay };
+    task.blockedOn = { kind: "sleep", until };
     const queue = this.queueOf(task.context);
     queue.sleeping++;
+    this.armSleep(task, queue, until);
+  }
+
+  /** Node's timers take at most 2^31 - 1 ms (a longer delay fires after 1 ms, with a warning
+   *  on the host's stderr): a longer sleep re-arms until its time has come. */
+  private armSleep(task: Task, queue: RunQueue, until: number): void {
     const timer = setTimeout(() => {
+      if (task.state === TaskState.Sleeping && until - Date.now() > 0) {
+        this.armSleep(task, queue, until);
+        return;
+      }
       this.timers.delete(task);
       queue.sleeping--;
       if (task.state === TaskState.Sleeping) {
         task.blockedOn = null;
         this.makeReady(task);
       }
-    }, delay);
+    }, Math.min(Math.max(0, until - Date.now()), MAX_TIMER_MS));
     this.timers.set(task, timer);
   }
 
@@ -218,10 +247,26 @@ export class Scheduler {
     this.queueOf(task.context).sleeping--;
   }
 
-  private scheduleRound(): void {
+  /**
+   * Runs a round soon. Work that becomes ready while the scheduler is idle (a host's
+   * loadProgram or runEntry, a timer waking a Task) starts as soon as the current JavaScript
+   * job and its microtasks are done, without waiting for a turn of the event loop, provided the
+   * event loop turned (a round started from setImmediate) within the last ROUND_MS. Otherwise,
+   * and always to go on after a round that used up its time, the round waits for setImmediate,
+   * so timers and I/O run in between.
+   */
+  private scheduleRound(afterFullRound = false): void {
     if (this.roundScheduled || this.running) return;
     this.roundScheduled = true;
+    if (!afterFullRound && performance.now() - this.lastLoopTurn < ROUND_MS) {
+      queueMicrotask(() => {
+        this.roundScheduled = false;
+        this.runRound();
+      });
+      return;
+    }
     setImmediate(() => {
+      this.lastLoopTurn = performance.now();
       this.roundScheduled = false;
       this.runRound();
     });
@@ -230,10 +275,11 @@ export class Scheduler {
   private runRound(): void {
     if (this.running) return;
     this.running = true;
-    const started = Date.now();
+    const started = performance.now();
     try {
       let ranAny = true;
       let untilClockCheck = SLICES_PER_CLOCK_CHECK;
+      let stepsSinceClockCheck = 0;
       let served: RunQueue | null = null;
       passes: while (ranAny) {
         ranAny = false;
@@ -253,12 +299,17 @@ export class Scheduler {
             ranAny = true;
             if (task.state !== TaskState.Ready) continue; // cancelled while queued
             let preempted = false;
-            if (task.context.paused && this.held(task)) this.parked.push(task);
-            else preempted = this.runSlice(task);
-            // A full slice takes long enough to look at the clock; short ones are batched.
-            if (preempted || --untilClockCheck === 0) {
+            if (task.context.paused && this.held(task)) {
+              this.parked.push(task);
+            } else {
+              const stepsBefore = task.context.stepsExecuted;
+              preempted = this.runSlice(task);
+              stepsSinceClockCheck += task.context.stepsExecuted - stepsBefore;
+            }
+            if (preempted || stepsSinceClockCheck >= STEPS_PER_CLOCK_CHECK || --untilClockCheck === 0) {
               untilClockCheck = SLICES_PER_CLOCK_CHECK;
-              if (Date.now() - started >= ROUND_MS) break passes;
+              stepsSinceClockCheck = 0;
+              if (performance.now() - started >= ROUND_MS) break passes;
             }
           }
         }
@@ -269,8 +320,18 @@ export class Scheduler {
     }
     this.reportUnobservedFailures(false);
     this.settleReturnedRoots();
-    if (this.readyCount > 0) this.scheduleRound();
+    this.dropIdleQueues();
+    if (this.readyCount > 0) this.scheduleRound(true);
     this.reportDeadlocks();
+  }
+
+  /** A context with nothing ready, sleeping or left to report leaves the rotation (it rejoins at
+   *  the end when a Task of it is next made ready): a round costs the contexts that run, not
+   *  every context that ever ran, so idle and exited contexts weigh nothing. */
+  private dropIdleQueues(): void {
+    for (const [context, queue] of this.queues) {
+      if (queue.size === 0 && queue.sleeping === 0 && queue.unobserved.length === 0) this.queues.delete(context);
+    }
   }
 
   /** The next round starts where this one stopped: with `last` (the last context served) if
@@ -367,6 +428,12 @@ export class Scheduler {
     task.result = result;
     task.fp = -1;
     task.stack.length = 0;
+    // A finished Task has no frames (snapshots and the debugger read none): what its frames
+    // held is garbage, though a handle or a Raya variable may keep the Task itself for long.
+    task.frameClosure.length = 0;
+    task.framePc.length = 0;
+    task.frameBase.length = 0;
+    task.frameMode.length = 0;
     this.stopTimer(task);
     if (task.waiters.length > 0) task.observed = true;
     for (const waiter of task.waiters.splice(0)) {
@@ -412,6 +479,10 @@ export class Scheduler {
 
   private noteUnobservedFailure(task: Task): void {
     const queue = this.queueOf(task.context);
+    if (queue.unobserved === NONE_UNOBSERVED) {
+      queue.unobserved = [];
+      queue.unobservedRound = [];
+    }
     queue.unobserved.push(task);
     queue.unobservedRound.push(this.rounds);
   }
@@ -439,6 +510,7 @@ export class Scheduler {
   }
 
   private settleReturnedRoots(): void {
+    if (this.roots.size === 0) return;
     for (const [root, watch] of [...this.roots]) {
       if (!watch.returned) continue;
       if (!this.mayRunAgain(root.context)) this.settleRoot(root, watch);
@@ -476,6 +548,7 @@ export class Scheduler {
    *  waits on another context that still runs (contexts share no Raya values, and no host event
    *  wakes a Task today): otherwise its unsettled root deadlocked. */
   private reportDeadlocks(): void {
+    if (this.roots.size === 0) return;
     for (const [root, watch] of [...this.roots]) {
       if (watch.returned || root.context.paused) continue; // a debugger holds it
       if (this.mayRunAgain(root.context)) continue;

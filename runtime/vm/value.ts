@@ -191,8 +191,10 @@ export abstract class NativeObject {
 
 /** The fixed layout of an object: field names in slot order, and (for classes) methods. */
 export class Layout {
-  readonly fieldIndex = new Map<string, number>();
-  /** Instance methods, getters and setters, inherited ones included. */
+  /** Slot by field name; shared by every layout with the same field list (never written). */
+  readonly fieldIndex: ReadonlyMap<string, number>;
+  /** Instance methods, getters and setters, inherited ones included. A class that adds none of
+   *  a kind shares its parent's table (createClass copies a table before adding to it). */
   methods: Map<string, Closure> = EMPTY_METHODS;
   getters: Map<string, Closure> = EMPTY_METHODS;
   setters: Map<string, Closure> = EMPTY_METHODS;
@@ -201,18 +203,34 @@ export class Layout {
     readonly name: string,
     readonly fieldNames: readonly string[],
   ) {
-    fieldNames.forEach((field, slot) => this.fieldIndex.set(field, slot));
+    this.fieldIndex = slotIndex(fieldNames);
   }
 }
-const EMPTY_METHODS: Map<string, Closure> = new Map();
+export const EMPTY_METHODS: Map<string, Closure> = new Map();
+
+/** Slot indexes by field-name list. A Program's class layouts keep their lists for life, so
+ *  every context of the Program shares one index per class instead of building its own. */
+const slotIndexes = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+function slotIndex(names: readonly string[]): ReadonlyMap<string, number> {
+  let index = slotIndexes.get(names);
+  if (index === undefined) {
+    const built = new Map<string, number>();
+    names.forEach((name, slot) => built.set(name, slot));
+    slotIndexes.set(names, built);
+    index = built;
+  }
+  return index;
+}
 
 /** A class value, created by CLASS. It is also the layout of its instances. */
 export class RClass extends Layout {
-  readonly staticIndex = new Map<string, number>();
+  readonly staticIndex: ReadonlyMap<string, number>;
   readonly statics: unknown[];
-  staticMethods = new Map<string, Closure>();
-  staticGetters = new Map<string, Closure>();
-  staticSetters = new Map<string, Closure>();
+  /** EMPTY_METHODS until createClass adds a static member of the kind. */
+  staticMethods = EMPTY_METHODS;
+  staticGetters = EMPTY_METHODS;
+  staticSetters = EMPTY_METHODS;
   /** 0 not yet known, 1 the class is Error or extends it, 2 it does not. */
   errorState = 0;
 
@@ -223,7 +241,7 @@ export class RClass extends Layout {
     readonly constructorClosure: Closure | null,
   ) {
     super(layoutInfo.name, layoutInfo.fields);
-    layoutInfo.staticFields.forEach((field, slot) => this.staticIndex.set(field, slot));
+    this.staticIndex = slotIndex(layoutInfo.staticFields);
     this.statics = new Array<unknown>(layoutInfo.staticFields.length).fill(null);
   }
 }

@@ -464,7 +464,7 @@ describe("tasks: scheduling", () => {
     assert.equal(run.value, 20000000);
     assert.ok(delays.length >= 5, `a 1 ms timer fired only ${delays.length} times`);
     delays.sort((a, b) => a - b);
-    // A round lasts 8 ms of Raya work; GC pauses and cold code make the occasional outlier.
+    // A round lasts 2 ms of Raya work; GC pauses and cold code make the occasional outlier.
     const median = delays[Math.floor(delays.length / 2)];
     const p90 = delays[Math.floor(delays.length * 0.9)];
     assert.ok(median <= 12 && p90 <= 40, `1 ms timers fired after ${delays.join(" ")} ms`);

@@ -137,30 +137,41 @@ if (SLEEP.call !== null) BLOCKING_NATIVES.add(SLEEP.call);
 // Mutex and Channel live in ../sync (their blocking needs the scheduler).
 const TASK_CLASS = new NativeFunction("Task", null, null, null, (value) => value instanceof Task);
 
-/** A fresh table per context (the values themselves are immutable and shared). */
+const PARSE_INT = fn("parseInt", (_vm, st, at, n) => parseInt(toRayaString(arg(st, at, n, 0)), optional(st, at, n, 1) as number | undefined));
+const PARSE_FLOAT = fn("parseFloat", (_vm, st, at, n) => parseFloat(toRayaString(arg(st, at, n, 0))));
+const IS_NAN = fn("isNaN", (_vm, st, at, n) => isNaN(numberArg(st, at, n, 0)));
+const IS_FINITE = fn("isFinite", (_vm, st, at, n) => isFinite(numberArg(st, at, n, 0)));
+
+/** The global builtins in the order createBuiltins enters them. */
+const GLOBAL_BUILTINS: readonly (readonly [string, unknown])[] = [
+  ["console", CONSOLE],
+  ["Math", MATH],
+  ["JSON", JSON_NAMESPACE],
+  ["Map", MAP_CLASS],
+  ["Set", SET_CLASS],
+  ["Number", NUMBER],
+  ["String", STRING],
+  ["Boolean", BOOLEAN],
+  ["Date", DATE],
+  ["Array", ARRAY_NAMESPACE],
+  ["parseInt", PARSE_INT],
+  ["parseFloat", PARSE_FLOAT],
+  ["isNaN", IS_NAN],
+  ["isFinite", IS_FINITE],
+  ["NaN", NaN],
+  ["Infinity", Infinity],
+  ["sleep", SLEEP],
+  ["Task", TASK_CLASS],
+  ["Mutex", MUTEX_CLASS],
+  ["Channel", CHANNEL_CLASS],
+  // A context of the Runtime sets it to false (runtime.ts).
+  [RUNS_MAIN_BUILTIN, true],
+];
+
+/** A fresh table per context, since a context may replace entries (raya:vm's Vm, an inner VM's
+ *  Date); the values themselves are immutable and shared by every context. */
 export function createBuiltins(): Map<string, unknown> {
-  return new Map<string, unknown>([
-    ["console", CONSOLE],
-    ["Math", MATH],
-    ["JSON", JSON_NAMESPACE],
-    ["Map", MAP_CLASS],
-    ["Set", SET_CLASS],
-    ["Number", NUMBER],
-    ["String", STRING],
-    ["Boolean", BOOLEAN],
-    ["Date", DATE],
-    ["Array", ARRAY_NAMESPACE],
-    ["parseInt", fn("parseInt", (_vm, st, at, n) => parseInt(toRayaString(arg(st, at, n, 0)), optional(st, at, n, 1) as number | undefined))],
-    ["parseFloat", fn("parseFloat", (_vm, st, at, n) => parseFloat(toRayaString(arg(st, at, n, 0))))],
-    ["isNaN", fn("isNaN", (_vm, st, at, n) => isNaN(numberArg(st, at, n, 0)))],
-    ["isFinite", fn("isFinite", (_vm, st, at, n) => isFinite(numberArg(st, at, n, 0)))],
-    ["NaN", NaN],
-    ["Infinity", Infinity],
-    ["sleep", SLEEP],
-    ["Task", TASK_CLASS],
-    ["Mutex", MUTEX_CLASS],
-    ["Channel", CHANNEL_CLASS],
-    // A context of the Runtime sets it to false (runtime.ts).
-    [RUNS_MAIN_BUILTIN, true],
-  ]);
+  const table = new Map<string, unknown>();
+  for (const [name, value] of GLOBAL_BUILTINS) table.set(name, value);
+  return table;
 }
