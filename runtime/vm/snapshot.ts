@@ -16,7 +16,7 @@ import { STRING_METHODS } from "./builtins/string";
 import { VmContext } from "./context";
 import { RayaThrow, VmError, type VmErrorKind } from "./errors";
 import { ensureStack, MAX_FRAMES, MAX_STACK_SLOTS } from "./interpreter";
-import type { Scheduler } from "./scheduler";
+import { MAX_SLEEP_MS, type Scheduler } from "./scheduler";
 import { Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow, type BlockReason, type CrossContextWait } from "./sync";
 import { CANCELLATION, Task, TaskState } from "./task";
 import { ABSENT, BoundMethod, Box, Closure, Layout, NativeFunction, NativeObject, RClass, RIterator, RObject, type NativeImpl } from "./value";
@@ -759,7 +759,7 @@ function readTask(r: ByteReader): TaskRec {
   else if (blockKind === Block.Tasks) refs = readValues(r, "blocked on");
   else if (blockKind === Block.Sleep) {
     remaining = r.f64("sleep remaining");
-    if (!(remaining >= 0 && remaining <= 2 ** 31)) r.fail("sleep remaining time is out of range", r.pos - 8);
+    if (!(remaining >= 0 && remaining <= MAX_SLEEP_MS)) r.fail("sleep remaining time is out of range", r.pos - 8);
   } else if (blockKind === Block.Link) link = r.string("link name");
   else if (blockKind !== Block.None) r.fail(`unknown block reason ${blockKind}`, blockAt);
   const traceCount = r.count(16, "trace length");

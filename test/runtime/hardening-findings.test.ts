@@ -68,3 +68,25 @@ describe("hardening findings: inner VMs cost their creator", () => {
     rt.terminateAll();
   });
 });
+
+describe("hardening findings: long sleeps", () => {
+  it("a sleep longer than Node's longest timer keeps sleeping (no early wake, no warning on the host's stderr)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const rt = new Runtime();
+      const ctx = rt.createContext({ name: "sleeper" });
+      ctx.loadSource(`export function nap(): string { sleep(3000000000); return "woke"; }\nexport function forever(): string { sleep(Infinity); return "woke"; }`, "nap.raya");
+      const naps = [ctx.runEntry("nap", []), ctx.runEntry("forever", [])];
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(naps.map((h) => h.finished), [false, false]);
+      const snapshot = ctx.snapshot(); // the remaining time is valid snapshot data
+      assert.ok(snapshot.length > 0);
+      rt.terminateAll();
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
