@@ -52,7 +52,8 @@ describe("hardening findings: inner VMs cost their creator", () => {
     const ctx = rt.createContext({ name: "vm-bomb", maxHeapBytes: 2 * 1024 * 1024, maxStepBudget: 100_000_000 });
     ctx.loadSource(`import { Vm } from "raya:vm";\nexport function bomb(): void { while (true) { new Vm({ name: "x" }); } }`, "bomb.raya");
     assert.equal((await failure(ctx.runEntry("bomb", []))).kind, "HeapLimitExceeded");
-    assert.ok(rt.contexts().length < 100, `${rt.contexts().length} contexts were created`);
+    // An empty inner VM is priced 2 KB (what it costs the JavaScript heap): about a thousand fit in 2 MB.
+    assert.ok(rt.contexts().length < 1500, `${rt.contexts().length} contexts were created`);
     rt.terminateAll();
   });
 
