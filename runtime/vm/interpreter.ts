@@ -159,6 +159,8 @@ export const DEBUG_BREAK_OPCODE = 255;
 
 /** Frames per Task; one more call throws a catchable RangeError. */
 export const MAX_FRAMES = 10_000;
+/** Steps charged for an error the VM raises (capturing its trace, building its stack text). */
+export const RAISED_ERROR_FUEL = 1000;
 /** Value-stack slots per Task, so huge frames cannot exhaust memory before MAX_FRAMES. */
 export const MAX_STACK_SLOTS = 4_000_000;
 
@@ -1064,6 +1066,9 @@ export function interpret(task: Task, fuel: number): RunStatus {
       task.sp = sp;
       fPc[fp] = ip;
       const thrown = thrownValue(ctx, task, error, ip);
+      // An error the VM raises (with its stack trace) costs as much as many instructions: it is
+      // charged as fuel, so a loop of them cannot stretch a slice far past its time.
+      if (!(error instanceof RayaThrow)) fuel = fuel > RAISED_ERROR_FUEL ? fuel - RAISED_ERROR_FUEL : 0;
       if (ctx.debugHooks !== null && thrown !== CANCELLATION && ctx.debugHooks.onThrow(task, thrown, ip)) {
         ctx.stepsExecuted += fuelGiven - fuel;
         return RunStatus.Breakpoint; // the debugger rethrows it with unwind() when it resumes

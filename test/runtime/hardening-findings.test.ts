@@ -91,3 +91,21 @@ describe("hardening findings: long sleeps", () => {
     }
   });
 });
+
+describe("hardening findings: errors raised by the VM cost steps", () => {
+  it("a loop catching stack overflows meets its step budget after far fewer instructions", async () => {
+    const rt = new Runtime();
+    const ctx = rt.createContext({ name: "overflow", maxStepBudget: 1_000_000 });
+    ctx.loadSource(`function f(n: int): int { try { return f(n + 1) + 1; } catch (e) { return f(n + 1); } }\nexport function go(): int { return f(0); }`, "overflow.raya");
+    assert.equal((await failure(ctx.runEntry("go", []))).kind, "StepBudgetExceeded");
+    // Each caught RangeError is charged RAISED_ERROR_FUEL (1,000) steps: 1,000 of them need a
+    // million steps, though the loop itself runs only about 15,000 instructions.
+    const errors = rt.createContext({ name: "count", maxStepBudget: 100_000 });
+    errors.loadSource(`export function go(): int { let caught = 0; for (let i = 0; i < 1000; i++) { try { [1][5]; } catch (e) { caught++; } } return caught; }`, "count.raya");
+    assert.equal((await failure(errors.runEntry("go", []))).kind, "StepBudgetExceeded");
+    const enough = rt.createContext({ name: "enough", maxStepBudget: 2_000_000 });
+    enough.loadSource(`export function go(): int { let caught = 0; for (let i = 0; i < 1000; i++) { try { [1][5]; } catch (e) { caught++; } } return caught; }`, "enough.raya");
+    assert.equal(await enough.runEntry("go", []).result(), 1000);
+    rt.terminateAll();
+  });
+});
