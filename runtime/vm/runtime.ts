@@ -892,9 +892,15 @@ function snapshotProgram(bytes: Uint8Array): Program | null {
   }
 }
 
+/** Exited contexts a Runtime keeps listing (each keeps about 2 KB: its identity, limits,
+ *  statistics and exit reason). */
+export const EXITED_CONTEXTS_KEPT = 1000;
+
 /** Owns the Scheduler shared by every context and the registry of contexts. */
 export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly registry = new Map<number, ContextHandle>();
+  /** Ids of exited contexts still in the registry, oldest first. */
+  private readonly exitedOrder: number[] = [];
   private nextContextId = 1;
 
   /** `scheduler`: share one with a context run outside the Runtime (runProgram's root, a
@@ -915,7 +921,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return handle;
   }
 
-  /** Every context ever created, living or exited, with its limits and statistics. */
+  /** Every living context and the EXITED_CONTEXTS_KEPT most recently exited ones, with their
+   *  limits and statistics. */
   contexts(): ContextInfo[] {
     return [...this.registry.values()].map((handle) => handle.info());
   }
@@ -955,7 +962,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Every context as snapshot records, in id order (raya:vm links named by `links`). */
   snapshotRecords(links: SnapshotLinks): ContextRecord[] {
     const handles = [...this.registry.values()].sort((a, b) => a.id - b.id);
-    return handles.map((handle) => handle.snapshotRecord(links));
+    const records = handles.map((handle) => handle.snapshotRecord(links));
+    // An exited context's parent may have left the registry (EXITED_CONTEXTS_KEPT).
+    for (const record of records) if (record.parent !== null && !this.registry.has(record.parent)) record.parent = null;
+    return records;
   }
 
   /**
@@ -1017,6 +1027,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Called by a ContextHandle when it exits. */
   contextExited(handle: ContextHandle, error: VmError): void {
+    handle.parent?.children.delete(handle);
     this.emit("contextExited", { id: handle.id, name: handle.name, reason: error.kind, message: error.message });
+    // contexts() and context(id) keep exited contexts for reports and the debugger, but only the
+    // most recent ones: a program creating and terminating inner VMs without end must not grow
+    // the host's memory without end.
+    this.exitedOrder.push(handle.id);
+    while (this.exitedOrder.length > EXITED_CONTEXTS_KEPT) this.registry.delete(this.exitedOrder.shift() as number);
   }
 }

@@ -109,3 +109,18 @@ describe("hardening findings: errors raised by the VM cost steps", () => {
     rt.terminateAll();
   });
 });
+
+describe("hardening findings: exited contexts are not kept without end", () => {
+  it("a Runtime keeps only the most recent exited contexts; living ones and their tree stay", async () => {
+    const rt = new Runtime();
+    const keeper = rt.createContext({ name: "keeper" });
+    for (let i = 0; i < 1200; i++) rt.createContext({ name: `short-${i}`, parent: keeper }).terminate();
+    const infos = rt.contexts();
+    assert.equal(infos.filter((c) => c.state === "exited").length, 1000);
+    assert.ok(rt.context(keeper.id) !== null);
+    assert.equal(rt.context(2), null); // the first short-lived context was forgotten
+    assert.equal(keeper.children.size, 0); // exited children leave their parent's set
+    Runtime.restore(rt.snapshot()).terminateAll(); // a snapshot of what is kept still restores its tree
+    rt.terminateAll();
+  });
+});
