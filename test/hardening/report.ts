@@ -43,7 +43,7 @@ export const FINDINGS: Record<string, string[]> = {
     "fixed (debug-adapter/arguments.ts): missing or ill-typed arguments gave raw JavaScript messages; a setBreakpoints with a 200 KB path got no response; continue/pause with an ill-typed threadId acted on everything",
   ],
   "hardening: soak": [
-    "fixed (context.ts, runtime.ts): an exited context kept 30-60 KB alive in its Runtime; it now releases its tables (about 2 KB stays for contexts())",
+    "fixed (context.ts, runtime.ts): every exited context stayed in its Runtime (30-60 KB each); it now releases its tables, and a Runtime keeps only the 1,000 most recently exited",
   ],
 };
 
