@@ -34,7 +34,8 @@ export const FINDINGS: Record<string, string[]> = {
     "fixed (inner-vm.ts): new Vm() in a loop created contexts without any limit charged; compiling cost no steps",
     "fixed (interpreter.ts): catching RangeError at the frame limit and recursing again made slices of 180 ms; a VM-raised error now costs 1,000 steps",
     "open: s += piece near maxHeapBytes collects and flattens the whole string at every step (quadratic; seconds of host lateness)",
-    "open: join/split/JSON.stringify build their result before charging it (the host holds it briefly)",
+    "fixed (builtins/array.ts, string.ts): join and split built their result before charging it",
+    "open: JSON.stringify builds its result before charging it (the host holds it briefly)",
   ],
   "hardening: escape attempts": [
     "fixed (runtime.ts): a capability throwing an object whose message getter or toString throws ended the context with 'internal VM error'",

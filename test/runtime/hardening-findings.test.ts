@@ -124,3 +124,26 @@ describe("hardening findings: exited contexts are not kept without end", () => {
     rt.terminateAll();
   });
 });
+
+describe("hardening findings: split and join are priced before they are built", () => {
+  it("refuses them with the whole price requested", async () => {
+    const rt = new Runtime();
+    const cases: [string, number][] = [
+      [`const s = "x".repeat(1000000); return s.split("").length;`, 8_000_000],
+      [`const a: string[] = []; for (let i = 0; i < 1000; i++) a.push("y"); return a.join("z".repeat(100000)).length;`, 99_000_000],
+    ];
+    for (const [body, atLeast] of cases) {
+      const ctx = rt.createContext({ name: "big", maxHeapBytes: 4 * 1024 * 1024 });
+      ctx.loadSource(`export function go(): int { ${body} }`, "big.raya");
+      const error = await failure(ctx.runEntry("go", []));
+      assert.equal(error.kind, "HeapLimitExceeded");
+      const requested = Number(/(\d+) more requested/.exec(error.message)?.[1]);
+      assert.ok(requested >= atLeast, `${requested} bytes requested in one charge`);
+    }
+    // Small ones still work, priced exactly as before.
+    const ok = rt.createContext({ name: "small", maxHeapBytes: 4 * 1024 * 1024 });
+    ok.loadSource(`export function go(): string { return "a,b,c".split(",").join("-"); }`, "small.raya");
+    assert.equal(await ok.runEntry("go", []).result(), "a-b-c");
+    rt.terminateAll();
+  });
+});

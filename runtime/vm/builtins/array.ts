@@ -3,8 +3,8 @@
 // except that pop/shift/at on a missing element give null.
 import { toRayaString } from "../format";
 import { NativeFunction, type NativeImpl } from "../value";
-import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes } from "../heap";
-import { arg, chargeBytes, heapOf, chargeString, numberArg, optional, restArgs } from "./args";
+import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, HEAP_SIZES, stringBytes } from "../heap";
+import { arg, chargeBytes, heapOf, numberArg, optional, restArgs } from "./args";
 import { iterableItems } from "./iterables";
 
 type ArrayMethod = (a: unknown[], stack: unknown[], at: number, argc: number) => unknown;
@@ -24,6 +24,22 @@ export function joinArray(a: readonly unknown[], separator: string): string {
     if (item !== null) out += toRayaString(item);
   }
   return out;
+}
+
+/** An upper estimate of the length of `a.join(separator)`, computed without building it
+ *  (strings by their length, other values by their longest printed form, arrays inside it
+ *  recursively; a cycle joins as "", as in JavaScript). */
+function joinedLength(a: readonly unknown[], separatorLength: number, visiting: Set<unknown>): number {
+  if (visiting.has(a)) return 0;
+  visiting.add(a);
+  let length = a.length > 0 ? separatorLength * (a.length - 1) : 0;
+  for (const item of a) {
+    if (typeof item === "string") length += item.length;
+    else if (Array.isArray(item)) length += joinedLength(item, 1, visiting);
+    else if (item !== null) length += 24; // a number's longest form, "true", "[object Object]"
+  }
+  visiting.delete(a);
+  return length;
 }
 
 const methods: Record<string, ArrayMethod> = {
@@ -82,8 +98,14 @@ function arrayNative(name: string, method: ArrayMethod): NativeImpl {
     case "join":
     case "toString":
       return (vm, stack, at, argc) => {
-        const text = method(stack[at] as unknown[], stack, at, argc);
-        chargeString(vm, text);
+        if (heapOf(vm) === null) return method(stack[at] as unknown[], stack, at, argc);
+        // Priced before it is built (a huge separator times many items must not allocate
+        // first), then topped up to the exact price once the string exists.
+        const separator = name === "join" && argc > 0 && arg(stack, at, argc, 0) !== null ? String(arg(stack, at, argc, 0)) : ",";
+        const estimate = HEAP_SIZES.STRING_HEADER + joinedLength(stack[at] as unknown[], separator.length, new Set());
+        chargeBytes(vm, estimate);
+        const text = method(stack[at] as unknown[], stack, at, argc) as string;
+        chargeBytes(vm, Math.max(0, stringBytes(text) - estimate));
         return text;
       };
     default:

@@ -2,7 +2,7 @@
 // `undefined` in JavaScript are null (at, codePointAt).
 import { toRayaString } from "../format";
 import type { NativeImpl } from "../value";
-import { HEAP_SIZES, measureReachable } from "../heap";
+import { arrayBytes, HEAP_SIZES, measureReachable } from "../heap";
 import { chargeBytes, chargeString, heapOf, numberArg, optional, orNull, restArgs, stringArg } from "./args";
 
 type StringMethod = (s: string, stack: unknown[], at: number, argc: number) => unknown;
@@ -44,6 +44,22 @@ const MAKES_STRING = new Set([
   "padStart", "padEnd", "repeat", "concat", "at", "charAt",
 ]);
 
+/** What `s.split(separator, limit)` will cost (the array, a header per part, the characters),
+ *  counting the parts without making them. */
+function splitBytes(s: string, stack: unknown[], at: number, argc: number): number {
+  const separator = optional(stack, at, argc, 0);
+  const limit = optional(stack, at, argc, 1);
+  let parts: number;
+  if (typeof separator !== "string") parts = 1;
+  else if (separator === "") parts = s.length;
+  else {
+    parts = 1;
+    for (let i = s.indexOf(separator); i >= 0; i = s.indexOf(separator, i + separator.length)) parts++;
+  }
+  if (typeof limit === "number" && limit >= 0) parts = Math.min(parts, Math.floor(limit));
+  return arrayBytes(parts) + parts * HEAP_SIZES.STRING_HEADER + s.length;
+}
+
 /** Methods whose result can be far larger than their inputs. */
 const GROWS_STRING = new Set(["repeat", "padStart", "padEnd"]);
 
@@ -60,9 +76,13 @@ function grownBytes(name: string, s: string, stack: unknown[], at: number, argc:
 function stringNative(name: string, method: StringMethod): NativeImpl {
   if (name === "split") {
     return (vm, stack, at, argc) => {
+      if (heapOf(vm) === null) return method(stack[at] as string, stack, at, argc);
+      // The array and every part are new: priced before they are made ("x".repeat(1e7).split("")
+      // makes ten million strings), then topped up to what a limited context's tracer measures.
+      const estimate = splitBytes(stack[at] as string, stack, at, argc);
+      chargeBytes(vm, estimate);
       const parts = method(stack[at] as string, stack, at, argc);
-      // The array and every part are new: priced per reference, as a limited context traces them.
-      if (heapOf(vm) !== null) chargeBytes(vm, measureReachable([parts], { strings: "per-reference" }));
+      chargeBytes(vm, Math.max(0, measureReachable([parts], { strings: "per-reference" }) - estimate));
       return parts;
     };
   }
