@@ -30,6 +30,8 @@ export const HEAP_SIZES = {
   MIN_ARRAY_SLOTS: 8,
   /** A sequential string's map, hash and length. */
   STRING_HEADER: 16,
+  /** ConsString (a rope node made by `+`): header + length/hash + two part pointers. */
+  CONS_STRING: 32,
   /** A number that is not a small integer is a boxed double wherever a Raya value lives. */
   HEAP_NUMBER: 16,
   /** Map and Set: the JSMap object (32) and the hash table's header and counters (40). */
@@ -232,6 +234,24 @@ export const NEW_TASK_BYTES = S.TASK + 6 * S.ARRAY_HEADER;
  */
 function flatten(text: string): void {
   if (text.length >= MIN_CONS_LENGTH) Number(text);
+}
+
+/**
+ * What `a + b` (with result `text`) adds to the context's footprint. A short result is a flat
+ * copy. A long one is a 32-byte rope node plus, once flattened, the characters of the shorter
+ * operand: the longer one was already charged when it was made. This keeps both `s += piece`
+ * (charging the whole string at every step made every step collect near the limit: quadratic,
+ * the host stalled for seconds) and `s = s + s` (a rope costs 32 bytes until something
+ * flattens it, and then the whole doubled string) within the limit. Two existing long strings
+ * joined are under-counted by the longer one until the next collection measures the flat size.
+ */
+export function concatBytes(text: string, a: unknown, b: unknown): number {
+  if (text.length < MIN_CONS_LENGTH) return stringBytes(text);
+  const lengthA = typeof a === "string" ? a.length : text.length - (b as string).length;
+  const shorter = lengthA <= text.length - lengthA ? a : b;
+  const shorterLength = Math.min(lengthA, text.length - lengthA);
+  const perChar = typeof shorter === "string" && shorterLength > 0 && TWO_BYTE.test(shorter) ? 2 : 1;
+  return S.CONS_STRING + roundUp8(shorterLength * perChar);
 }
 
 /** How the tracer treats a value it reaches. */

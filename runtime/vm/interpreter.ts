@@ -6,7 +6,7 @@
 // the optimising compiler), saving and reloading the frame state around the call.
 import { formatStackText as formatStack, type VmContext } from "./context";
 import { chargeHeap, ContextError, RayaThrow, rangeError, typeError, VmError } from "./errors";
-import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, FRAME_GROWTH_BYTES, HEAP_SIZES, robjectBytes, stringBytes, TASK_STACK_GROWTH_PER_SLOT, type HeapAccount } from "./heap";
+import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, concatBytes, FRAME_GROWTH_BYTES, HEAP_SIZES, robjectBytes, stringBytes, TASK_STACK_GROWTH_PER_SLOT, type HeapAccount } from "./heap";
 import {
   callMethodSlow, callValueSlow, createClass, getIndexSlow, getPropertySlow, inOperator, instanceOf,
   loadBuiltin, makeClosure, newObjectSpread, newSlow, objectRest, resolveMethod, setIndexSlow,
@@ -371,7 +371,7 @@ export function interpret(task: Task, fuel: number): RunStatus {
               stack[sp - 1] = a + b;
             } else {
               const sum = addSlow(a, b);
-              if (heap !== null && typeof sum === "string") chargeHeap(heap, stringBytes(sum));
+              if (heap !== null && typeof sum === "string") chargeHeap(heap, concatBytes(sum, a, b));
               stack[sp - 1] = sum;
             }
             break;

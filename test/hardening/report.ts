@@ -33,7 +33,7 @@ export const FINDINGS: Record<string, string[]> = {
     "fixed (scheduler.ts): sleep(ms) over 2^31-1 ms woke after 1 ms with a TimeoutOverflowWarning on the host's stderr",
     "fixed (inner-vm.ts): new Vm() in a loop created contexts without any limit charged; compiling cost no steps",
     "fixed (interpreter.ts): catching RangeError at the frame limit and recursing again made slices of 180 ms; a VM-raised error now costs 1,000 steps",
-    "open: s += piece near maxHeapBytes collects and flattens the whole string at every step (quadratic; seconds of host lateness)",
+    "fixed (heap.ts concatBytes): s += piece near maxHeapBytes collected and flattened the whole string at every step (quadratic; seconds of host lateness)",
     "fixed (builtins/array.ts, string.ts): join and split built their result before charging it",
     "open: JSON.stringify builds its result before charging it (the host holds it briefly)",
   ],

@@ -147,3 +147,21 @@ describe("hardening findings: split and join are priced before they are built", 
     rt.terminateAll();
   });
 });
+
+describe("hardening findings: strings grown near the heap limit", () => {
+  it("s += piece reaches maxHeapBytes in linear time, and s = s + s still meets the limit", async () => {
+    const rt = new Runtime();
+    const grown = rt.createContext({ name: "grow", maxHeapBytes: 2 * 1024 * 1024, maxStepBudget: 50_000_000 });
+    grown.loadSource(`export function go(): int { let s = ""; while (true) { s += "abcdefghij"; } return s.length; }`, "grow.raya");
+    const error = await failure(grown.runEntry("go", []));
+    assert.equal(error.kind, "HeapLimitExceeded");
+    // Each step was charged what it added (a rope node and ten characters), not the whole string.
+    assert.match(error.message, /\((\d+) live, (\d+) more requested\)/);
+    const requested = Number(/(\d+) more requested/.exec(error.message)?.[1]);
+    assert.ok(requested < 100, `${requested} bytes requested by the last step`);
+    const doubled = rt.createContext({ name: "double", maxHeapBytes: 2 * 1024 * 1024 });
+    doubled.loadSource(`export function go(): int { let s = "abcdefghijklmnop"; while (true) { s = s + s; } return s.length; }`, "double.raya");
+    assert.equal((await failure(doubled.runEntry("go", []))).kind, "HeapLimitExceeded");
+    rt.terminateAll();
+  });
+});
