@@ -35,7 +35,7 @@ export const FINDINGS: Record<string, string[]> = {
     "fixed (interpreter.ts): catching RangeError at the frame limit and recursing again made slices of 180 ms; a VM-raised error now costs 1,000 steps",
     "fixed (heap.ts concatBytes): s += piece near maxHeapBytes collected and flattened the whole string at every step (quadratic; seconds of host lateness)",
     "fixed (builtins/array.ts, string.ts): join and split built their result before charging it",
-    "open: JSON.stringify builds its result before charging it (the host holds it briefly)",
+    "fixed (builtins/json.ts): JSON.stringify built its result (exponential for shared structures) before charging it",
   ],
   "hardening: escape attempts": [
     "fixed (runtime.ts): a capability throwing an object whose message getter or toString throws ended the context with 'internal VM error'",

@@ -165,3 +165,22 @@ describe("hardening findings: strings grown near the heap limit", () => {
     rt.terminateAll();
   });
 });
+
+describe("hardening findings: JSON.stringify of a shared structure", () => {
+  it("is measured before it is written: refused at once, not after exponential work", async () => {
+    const source = `export function go(): int { let a: JsonValue[] = [1]; for (let i = 0; i < 40; i++) { a = [a, a]; } return JSON.stringify(a).length; }`;
+    const rt = new Runtime();
+    const unlimited = rt.createContext({ name: "unlimited" });
+    unlimited.loadSource(source, "json.raya");
+    const error = await failure(unlimited.runEntry("go", []));
+    assert.equal(error.kind, "RuntimeError");
+    assert.match(error.message, /RangeError: Invalid string length/);
+    const limited = rt.createContext({ name: "limited", maxHeapBytes: 4 * 1024 * 1024 });
+    limited.loadSource(source, "json.raya");
+    assert.equal((await failure(limited.runEntry("go", []))).kind, "HeapLimitExceeded");
+    const fine = rt.createContext({ name: "fine", maxHeapBytes: 4 * 1024 * 1024 });
+    fine.loadSource(`export function go(): string { const m = new Map<string, JsonValue>(); m.set("a", [1, "x"]); return JSON.stringify(m); }`, "fine.raya");
+    assert.equal(await fine.runEntry("go", []).result(), '{"a":[1,"x"]}');
+    rt.terminateAll();
+  });
+});

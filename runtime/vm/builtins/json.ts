@@ -6,7 +6,49 @@ import { BoundMethod, Closure, NativeFunction, RClass, RObject } from "../value"
 
 const OMIT = undefined;
 
+/** The longest string V8 makes (characters): longer JSON cannot be built. */
+const MAX_STRING_LENGTH = 2 ** 29 - 24;
+
+/**
+ * A lower bound of the length of `JSON.stringify(value)` without indentation (strings without
+ * their escapes, numbers as one digit), computed in time proportional to the distinct objects:
+ * a value shared by many parents is measured once. So a structure whose JSON would be
+ * exponentially long (each level holding the previous one twice) is measured, and refused,
+ * before the exponential work of writing it out.
+ */
+export function jsonLengthAtLeast(value: unknown): number {
+  return lengthOf(value, new Map(), new Set());
+}
+
+function lengthOf(value: unknown, known: Map<object, number>, visiting: Set<object>): number {
+  switch (typeof value) {
+    case "string":
+      return value.length + 2;
+    case "number":
+      return 1;
+    case "boolean":
+      return value ? 4 : 5;
+  }
+  if (value === null || typeof value !== "object") return 4;
+  const cached = known.get(value);
+  if (cached !== undefined) return cached;
+  if (visiting.has(value)) return 0; // a cycle: stringify reports it
+  visiting.add(value);
+  let length = 2;
+  const add = (item: unknown): void => {
+    length = Math.min(length + lengthOf(item, known, visiting) + 1, Number.MAX_SAFE_INTEGER);
+  };
+  if (Array.isArray(value) || value instanceof Set) for (const item of value) add(item);
+  else if (value instanceof Map) for (const [k, v] of value) (add(k), add(v));
+  else if (value instanceof RObject) value.fields.forEach(add);
+  visiting.delete(value);
+  known.set(value, length);
+  return length;
+}
+
 export function jsonStringify(value: unknown, indent: unknown): string | null {
+  // V8 would throw this only after building the whole (possibly exponential) tree.
+  if (jsonLengthAtLeast(value) > MAX_STRING_LENGTH) throw new RangeError("Invalid string length");
   const plain = toJsonTree(value, []);
   const space = typeof indent === "number" || typeof indent === "string" ? indent : undefined;
   const text = JSON.stringify(plain, null, space);
