@@ -15,7 +15,7 @@ import { attachInnerVms } from "../vm/inner-vm";
 import { Runtime, type Capability, type ContextHandle, type ContextInfo, type TaskHandle, type VmErrorKind } from "../vm/runtime";
 import { HeapLimitExceeded } from "../vm/errors";
 import { Task, TaskState } from "../vm/task";
-import { Box, Closure, FunctionInfo, RObject } from "../vm/value";
+import { Box, Closure, FunctionInfo, NativeObject, RObject } from "../vm/value";
 import { evaluateExpression, EvaluationError, truthy, type NameLookup } from "./evaluate";
 import { describe, setChild, unbox, valueChildren, type DebugVariable, type VariableContainer } from "./values";
 
@@ -328,7 +328,7 @@ class DebugContext implements DebugHooks {
         state.skipPc = -1;
         status = this.executeOriginal(task);
       } else if ((state.step !== null && state.step.returnBreak === null) || this.taskGuardOn) {
-        if (this.taskGuardOn && this.startsTask(task)) {
+        if (this.taskGuardOn && this.context.tasks.size >= this.handle.limits.maxTasks && this.startsTask(task)) {
           this.taskLimitReached(task);
           return RunStatus.Preempted;
         }
@@ -436,11 +436,20 @@ class DebugContext implements DebugHooks {
 
   private updateTaskGuard(): void {
     const max = this.handle.limits.maxTasks;
-    this.taskGuardOn = !this.limitReported && Number.isFinite(max) && this.context.tasks.size >= max && this.owner.watchesLimits(this.id);
+    // raya:vm's natives start Tasks without ending the slice, so a program using inner VMs is
+    // watched one instruction at a time as soon as its maxTasks is watched at all.
+    const close = this.context.tasks.size >= max || this.usesInnerVms;
+    this.taskGuardOn = !this.limitReported && Number.isFinite(max) && close && this.owner.watchesLimits(this.id);
   }
 
-  /** True when the Task's next instruction starts a Task: `async f()`, or a call of an async
-   *  function or method. (Natives that start Tasks, such as raya:vm's, are not recognised.) */
+  /** The program loads raya:vm's Vm (its name is in the constant pool); set on first use. */
+  private usesInnerVmsCache: boolean | null = null;
+  private get usesInnerVms(): boolean {
+    return (this.usesInnerVmsCache ??= this.context.constants.includes("Vm"));
+  }
+
+  /** True when the Task's next instruction starts a Task: `async f()`, a call of an async
+   *  function or method, or a raya:vm method that returns a Task of this context. */
   private startsTask(task: Task): boolean {
     const fn = task.frameClosure[task.fp].proto;
     const pc = task.framePc[task.fp];
@@ -451,7 +460,10 @@ class DebugContext implements DebugHooks {
     if (op === Op.CALL_SPREAD) return isAsyncClosure(stack[task.sp - 2]);
     if (op === Op.CALL_METHOD) {
       const receiver = stack[task.sp - fn.code[pc + 2] - 1];
-      const method = receiver instanceof RObject ? receiver.layout.methods.get(this.context.constants[fn.code[pc + 1]] as string) : undefined;
+      const name = this.context.constants[fn.code[pc + 1]] as string;
+      // raya:vm's Vm methods start a Task of this context standing for the inner one.
+      if (receiver instanceof NativeObject) return receiver.nativeClass.taskStartingMethods.has(name);
+      const method = receiver instanceof RObject ? receiver.layout.methods.get(name) : undefined;
       return method !== undefined && method.proto.isAsync;
     }
     return false;

@@ -261,6 +261,11 @@ class InnerTaskWait implements CrossContextWait {
 function settleProxy(ctx: VmContext, task: Task, handle: TaskHandle, outcome: TaskOutcome): void {
   if (task.finished) return;
   task.blockedOn = null; // settled, not detached: the inner Task must not be cancelled now
+  if (ctx.innerVms?.parent?.state === "exited") {
+    // This context is ending (its inner VMs end first): the stand-in ends with it, quietly.
+    ctx.scheduler.finish(task, TaskState.Cancelled, null);
+    return;
+  }
   if (!outcome.ok) {
     ctx.scheduler.finish(task, TaskState.Failed, ctx.makeVmError(outcome.error, []));
     return;
@@ -356,6 +361,8 @@ const VM_NATIVE_CLASS = new NativeClass(
     ["name", (vm) => vm.handle.name],
     ["state", (vm) => vm.handle.state],
   ]),
+  // Each returns a Task of the caller standing for the inner one (proxyTask).
+  new Set(["runEntry", "spawn", "loadSource", "loadBytecode", "restore"]),
 );
 
 const VM_CLASS = new NativeFunction(

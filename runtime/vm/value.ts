@@ -173,6 +173,8 @@ export class NativeClass {
     readonly name: string,
     readonly methods: ReadonlyMap<string, NativeImpl>,
     readonly properties: ReadonlyMap<string, (self: never) => unknown>,
+    /** Methods that start a Task in the calling context (a debugger foresees maxTasks). */
+    readonly taskStartingMethods: ReadonlySet<string> = new Set(),
   ) {}
 }
 

@@ -55,6 +55,17 @@ async function main(): Promise<void> {
   }
 }
 `,
+  "vm-bomb.raya": `import { Vm } from "raya:vm";
+
+function main(): void {
+  const vm = new Vm({ name: "p" });
+  vm.loadSource("export function idle(): void { sleep(100000); }", "p.raya");
+  for (let i = 0; i < 10; i++) {
+    vm.spawn("idle", []);
+    console.log("spawned " + i);
+  }
+}
+`,
   "bomb.raya": `async function worker(n: number): Promise<number> {
   sleep(1000);
   return n;
@@ -448,6 +459,21 @@ describe("debug adapter: contexts, sandbox, snapshots and child sessions", funct
     assert.equal(gauges.get("tasks"), "3 / 3 (100%)");
     await client.waitForOutput("written to");
     assert.equal(fs.readdirSync(limitDir).length, 1);
+    const exited = client.waitForEvent("exited");
+    await client.request("continue", { threadId: stop.body.threadId });
+    assert.equal((await exited).body.exitCode, 2);
+    assert.match(client.output("stderr"), /TaskLimitExceeded/);
+  });
+
+  it("foresees the Tasks raya:vm starts: stops before the spawn that would break maxTasks", async () => {
+    await launch({ program: file("vm-bomb.raya"), sandbox: true, limits: { maxTasks: 4 } }, (c) =>
+      c.request("setExceptionBreakpoints", { filters: ["limits"] }),
+    );
+    const stop = await client.waitForEvent("stopped");
+    assert.equal(stop.body.reason, "exception");
+    assert.match(stop.body.text, /maxTasks reached: context 'vm-bomb\.raya' holds its 4 live tasks/);
+    const frames = (await client.request("stackTrace", { threadId: stop.body.threadId })).body.stackFrames;
+    assert.deepEqual([frames[0].name, frames[0].line], ["main", 7]);
     const exited = client.waitForEvent("exited");
     await client.request("continue", { threadId: stop.body.threadId });
     assert.equal((await exited).body.exitCode, 2);
