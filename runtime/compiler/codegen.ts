@@ -110,21 +110,20 @@ class Linker {
       const target = this.graph.resolve(m.source.file, stmt.source);
       if (target === null) throw new CodegenError(`unresolved import '${stmt.source}' in ${m.source.file}`);
       const targetModule = this.modules.get(target) ?? null;
-      if (stmt.namespace) {
-        const binding: Binding = targetModule
-          ? { kind: "namespace", members: (name) => this.exportOf(targetModule, name), builtinModule: null }
-          : { kind: "namespace", members: null, builtinModule: target };
-        m.scope.names.set(stmt.namespace, binding);
-      }
+      const member = (name: string): Binding | null => (targetModule ? this.exportOf(targetModule, name) : this.builtinModuleMember(target, name));
+      if (stmt.namespace) m.scope.names.set(stmt.namespace, { kind: "namespace", members: member });
       for (const spec of stmt.specifiers) {
-        let binding: Binding | null;
-        if (targetModule) binding = this.exportOf(targetModule, spec.imported);
-        else if (target === "host:") binding = { kind: "capability", name: spec.imported };
-        else binding = { kind: "builtin", name: spec.imported };
+        const binding = member(spec.imported);
         // No value binding: a type-only export (the checker has rejected anything else).
         if (binding) m.scope.names.set(spec.local, binding);
       }
     }
+  }
+
+  /** What `name` of a module built into the runtime is bound to: a capability of `host:`, a
+   *  builtin of raya:vm (the VM provides Vm, Compiler and VmError by name). */
+  private builtinModuleMember(module: string, name: string): Binding {
+    return module === "host:" ? { kind: "capability", name } : { kind: "builtin", name };
   }
 
   /** What `name` exported by module `m` is bound to (following re-exports of imports). */

@@ -803,14 +803,10 @@ export function arraySpread(target: unknown[], source: unknown): void {
 }
 
 export function loadBuiltin(ctx: VmContext, name: string): unknown {
-  // raya:vm's VmError is a prelude class (Raya code catches it like any Error subclass).
-  const value = name === "VmError" ? orUndefined(ctx.intrinsic("VmError")) : ctx.builtins.get(name);
+  // A builtin the prelude defines in Raya (raya:vm's VmError, an Error subclass) is its class.
+  const value = ctx.builtins.get(name) ?? ctx.intrinsic(name) ?? undefined;
   if (value === undefined) throw new VmError("Error", `'${name}' is not available in this context`);
   return value;
-}
-
-function orUndefined<T>(value: T | null): T | undefined {
-  return value === null ? undefined : value;
 }
 
 export function loadCapability(ctx: VmContext, name: string): unknown {

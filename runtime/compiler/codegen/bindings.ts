@@ -36,9 +36,8 @@ export interface CapabilityBinding {
 /** `import * as ns`: members resolve statically. */
 export interface NamespaceBinding {
   kind: "namespace";
-  /** The module's exported names, or null for a builtin module (members are builtins/capabilities). */
-  members: ((name: string) => Binding | null) | null;
-  builtinModule: string | null;
+  /** What each exported name is bound to (null: the module has no such export). */
+  members: (name: string) => Binding | null;
 }
 export type Binding = LocalBinding | GlobalBinding | BuiltinBinding | CapabilityBinding | NamespaceBinding;
 

@@ -596,12 +596,9 @@ export abstract class ExpressionCompiler extends FunctionCompilerBase {
     if (object.kind !== "Identifier") return null;
     const b = this.resolve(object.name);
     if (b.kind !== "namespace") return null;
-    if (b.members) {
-      const member = b.members(e.name);
-      if (!member) throw new CodegenError(`module has no export '${e.name}'`);
-      return member;
-    }
-    return b.builtinModule === "host:" ? { kind: "capability", name: e.name } : { kind: "builtin", name: e.name };
+    const member = b.members(e.name);
+    if (!member) throw new CodegenError(`module has no export '${e.name}'`);
+    return member;
   }
 
   protected hasSpread(args: (A.Expr | A.SpreadElement)[]): boolean {
