@@ -93,8 +93,17 @@ export const ARRAY_GROWTH_PER_ELEMENT = S.SLOT + (S.SLOT >> 2);
 
 /** Bytes of a flat string: header plus one or two bytes per character, in 8-byte units. */
 export function stringBytes(text: string): number {
-  const perChar = text.length > 0 && TWO_BYTE.test(text) ? 2 : 1;
-  return S.STRING_HEADER + roundUp8(text.length * perChar);
+  return flatStringBytes(text.length, text.length > 0 && TWO_BYTE.test(text));
+}
+
+/** A flat string of `length` characters, before it exists (natives price their result first). */
+export function flatStringBytes(length: number, twoByte: boolean): number {
+  return S.STRING_HEADER + roundUp8(length * (twoByte ? 2 : 1));
+}
+
+/** True when `text` needs two bytes per character (it has one above U+00FF). */
+export function isTwoByte(text: string): boolean {
+  return TWO_BYTE.test(text);
 }
 
 function roundUp8(bytes: number): number {

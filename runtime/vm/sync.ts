@@ -3,11 +3,11 @@
 // blocking operation records on the Task what it waits for (task.blockedOn) and returns
 // SUSPEND; whoever unblocks it later hands the result over with Scheduler.wake/wakeWithError.
 import type { VmContext } from "./context";
-import { chargeHeap, rangeError, VmError } from "./errors";
-import { ARRAY_GROWTH_PER_ELEMENT, type HeapAccount } from "./heap";
+import { rangeError, VmError } from "./errors";
+import { ARRAY_GROWTH_PER_ELEMENT } from "./heap";
 import type { Task } from "./task";
 import { NativeFunction, SUSPEND, type NativeHost, type NativeImpl } from "./value";
-import { arg } from "./builtins/args";
+import { arg, chargeBytes } from "./builtins/args";
 
 /** Set as task.awaiting by Scheduler.wakeWithError: the Task throws `error` when it resumes. */
 export class ResumeThrow {
@@ -264,7 +264,7 @@ function offer(vm: NativeHost, channel: Channel, value: unknown): boolean {
   if (channel.length < channel.capacity) {
     // The buffer grows like an array push: charged to a limited context (a huge capacity must
     // not let a context park unbounded data in a channel).
-    if (ctxOf(vm).heap !== null) chargeHeap(ctxOf(vm).heap as HeapAccount, ARRAY_GROWTH_PER_ELEMENT);
+    chargeBytes(vm, ARRAY_GROWTH_PER_ELEMENT);
     channel.buffer.push(value);
     return true;
   }

@@ -3,7 +3,7 @@
 // except that pop/shift/at on a missing element give null.
 import { toRayaString } from "../format";
 import { NativeFunction, type NativeImpl } from "../value";
-import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, HEAP_SIZES, stringBytes } from "../heap";
+import { ARRAY_GROWTH_PER_ELEMENT, arrayBytes, flatStringBytes, stringBytes } from "../heap";
 import { arg, chargeBytes, heapOf, numberArg, optional, restArgs } from "./args";
 import { iterableItems } from "./iterables";
 
@@ -102,7 +102,7 @@ function arrayNative(name: string, method: ArrayMethod): NativeImpl {
         // Priced before it is built (a huge separator times many items must not allocate
         // first), then topped up to the exact price once the string exists.
         const separator = name === "join" && argc > 0 && arg(stack, at, argc, 0) !== null ? String(arg(stack, at, argc, 0)) : ",";
-        const estimate = HEAP_SIZES.STRING_HEADER + joinedLength(stack[at] as unknown[], separator.length, new Set());
+        const estimate = flatStringBytes(joinedLength(stack[at] as unknown[], separator.length, new Set()), false);
         chargeBytes(vm, estimate);
         const text = method(stack[at] as unknown[], stack, at, argc) as string;
         chargeBytes(vm, Math.max(0, stringBytes(text) - estimate));

@@ -6,7 +6,7 @@ import { formatLogLine, toRayaString } from "../format";
 import { Task } from "../task";
 import { NativeFunction, SUSPEND, type NativeImpl } from "../value";
 import { ARRAY_NAMESPACE } from "./array";
-import { HEAP_SIZES, measureReachable, stringBytes } from "../heap";
+import { flatStringBytes, measureReachable, stringBytes } from "../heap";
 import { arg, chargeBytes, heapOf, numberArg, optional, restArgs } from "./args";
 import { MAP_CLASS, SET_CLASS } from "./collections";
 import { jsonLengthAtLeast, jsonParse, jsonStringify } from "./json";
@@ -115,7 +115,7 @@ const BOOLEAN = namespace("Boolean", {}, (_vm, st, at, n) => !!arg(st, at, n, 0)
 const JSON_NAMESPACE = namespace("JSON", {
   stringify: fn("stringify", (vm, st, at, n) => {
     // Priced before it is built (at least its compact length), then topped up to its price.
-    const estimate = heapOf(vm) === null ? 0 : HEAP_SIZES.STRING_HEADER + jsonLengthAtLeast(arg(st, at, n, 0));
+    const estimate = heapOf(vm) === null ? 0 : flatStringBytes(jsonLengthAtLeast(arg(st, at, n, 0)), false);
     if (estimate > 0) chargeBytes(vm, estimate);
     const text = jsonStringify(arg(st, at, n, 0), arg(st, at, n, 2));
     if (estimate > 0 && text !== null) chargeBytes(vm, Math.max(0, stringBytes(text) - estimate));

@@ -2,7 +2,7 @@
 // `undefined` in JavaScript are null (at, codePointAt).
 import { toRayaString } from "../format";
 import type { NativeImpl } from "../value";
-import { arrayBytes, HEAP_SIZES, measureReachable } from "../heap";
+import { arrayBytes, flatStringBytes, HEAP_SIZES, isTwoByte, measureReachable } from "../heap";
 import { chargeBytes, chargeString, heapOf, numberArg, optional, orNull, restArgs, stringArg } from "./args";
 
 type StringMethod = (s: string, stack: unknown[], at: number, argc: number) => unknown;
@@ -69,8 +69,7 @@ function grownBytes(name: string, s: string, stack: unknown[], at: number, argc:
   const n = Number(numberArg(stack, at, argc, 0));
   const length = !Number.isFinite(n) || n <= 0 ? s.length : name === "repeat" ? s.length * Math.floor(n) : Math.max(s.length, Math.floor(n));
   const fill = name === "repeat" ? "" : String(optional(stack, at, argc, 1) ?? " ");
-  const perChar = /[^\u0000-\u00ff]/.test(s + fill) ? 2 : 1;
-  return HEAP_SIZES.STRING_HEADER + Math.ceil((length * perChar) / 8) * 8;
+  return flatStringBytes(length, isTwoByte(s) || isTwoByte(fill));
 }
 
 function stringNative(name: string, method: StringMethod): NativeImpl {
