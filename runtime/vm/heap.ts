@@ -106,8 +106,9 @@ export function isTwoByte(text: string): boolean {
   return TWO_BYTE.test(text);
 }
 
+/** Not with `& ~7`: an estimate (flatStringBytes of JSON not yet written) can pass 2^31. */
 function roundUp8(bytes: number): number {
-  return (bytes + 7) & ~7;
+  return Math.ceil(bytes / 8) * 8;
 }
 
 /** Hash-table capacity V8 gives a Map or Set holding `size` entries (a power of two, at least 4). */
