@@ -4,9 +4,8 @@
 // results (`analyze`); nothing changes them.
 import type { Node, SourceFile, Stmt, Pattern, ClassMember, FunctionLike, Block } from "./ast";
 import type { AnalysisResult } from "./compile";
-import { parse } from "./parser";
-import { LIB_SOURCE, LIB_FILENAME } from "./checker/lib";
-import { RAYA_VM_FILENAME, RAYA_VM_SOURCE } from "./checker/raya-vm";
+import { libraryDeclarations, rayaVmDeclarations } from "./checker";
+import { RAYA_VM_FILENAME } from "./checker/raya-vm";
 import { mappingOf, subst, typeToString, type Type } from "./checker/types";
 
 /** A node is any object of the tree with a `kind` and source offsets. */
@@ -293,16 +292,9 @@ function uniqueByName(members: TypeMember[]): TypeMember[] {
   return members.filter((m) => (seen.has(m.name) ? false : (seen.add(m.name), true)));
 }
 
-let libraryFile: SourceFile | null = null;
-
-/** The library declarations (the checker's own source of truth for builtin members). */
-function library(): SourceFile {
-  if (!libraryFile) libraryFile = parse(LIB_SOURCE, LIB_FILENAME).ast;
-  return libraryFile;
-}
 
 function libraryInterfaceMembers(name: string): TypeMember[] {
-  const lib = library();
+  const lib = libraryDeclarations();
   const decl = lib.body.find((s) => s.kind === "Interface" && s.name === name);
   if (!decl || decl.kind !== "Interface") return [];
   return uniqueByName(decl.members.map((m) => ({
@@ -334,7 +326,7 @@ export function namesInScope(analysis: AnalysisResult, file: SourceFile, offset:
   for (const stmt of analysis.graph.prelude.body) {
     if ("exported" in stmt && stmt.exported) names.push(...namesDeclaredBy(stmt));
   }
-  for (const stmt of library().body) {
+  for (const stmt of libraryDeclarations().body) {
     if (stmt.kind !== "Interface") names.push(...namesDeclaredBy(stmt));
   }
   const seen = new Set<string>();
@@ -406,15 +398,12 @@ export interface ModuleExport {
   kind: "class" | "type";
 }
 
-let rayaVmFile: SourceFile | null = null;
-
 /** What a module built into the runtime (`raya:vm`) exports, read from the declarations the
  *  checker binds; null for any other specifier. */
 export function builtinModuleExports(specifier: string): ModuleExport[] | null {
   if (specifier !== RAYA_VM_FILENAME) return null;
-  if (!rayaVmFile) rayaVmFile = parse(RAYA_VM_SOURCE, RAYA_VM_FILENAME).ast;
   const exports: ModuleExport[] = [];
-  for (const s of rayaVmFile.body) {
+  for (const s of rayaVmDeclarations().body) {
     if (s.kind === "ClassDecl" && s.exported) exports.push({ name: s.name, kind: "class" });
     else if ((s.kind === "TypeAlias" || s.kind === "Interface") && s.exported) exports.push({ name: s.name, kind: "type" });
   }

@@ -37,10 +37,20 @@ function declarationsAst(source: string, file: string): SourceFile {
   return ast;
 }
 
+/** The global library's declarations, as the checker reads them. */
+export function libraryDeclarations(): SourceFile {
+  return declarationsAst(LIB_SOURCE, LIB_FILENAME);
+}
+
+/** raya:vm's declarations, as the checker binds them. */
+export function rayaVmDeclarations(): SourceFile {
+  return declarationsAst(RAYA_VM_SOURCE, RAYA_VM_FILENAME);
+}
+
 export function checkProgram(graph: ModuleGraph): CheckResult {
   const checker = new Checker(graph);
-  const libScope = checker.declareLibrary(declarationsAst(LIB_SOURCE, LIB_FILENAME));
-  checker.checkGraph(graph, libScope, [declarationsAst(RAYA_VM_SOURCE, RAYA_VM_FILENAME)]);
+  const libScope = checker.declareLibrary(libraryDeclarations());
+  checker.checkGraph(graph, libScope, [rayaVmDeclarations()]);
   return {
     diagnostics: dedupe(checker.diagnostics),
     typeOf: (node) => checker.nodeTypes.get(node),
