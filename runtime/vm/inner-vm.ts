@@ -21,7 +21,7 @@ import { compile } from "../compiler/compile";
 import { CompileError, formatDiagnostic } from "../compiler/diagnostics";
 import { arg, chargeBytes, heapOf, restArgs } from "./builtins/args";
 import type { VmContext } from "./context";
-import { chargeHeap, ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
+import { ContextError, HeapLimitExceeded, typeError, VmError as RaisedError } from "./errors";
 import { quoteString } from "./format";
 import { arrayBytes, HEAP_SIZES } from "./heap";
 import { copyBetween, MarshalError, fromHost } from "./marshal";
@@ -153,7 +153,7 @@ function createVm(ctx: VmContext, options: ContextOptions): InnerVm {
   const host = hostOf(ctx);
   if (host.parent !== null && host.parent.state === "exited") throw new ContextError("Terminated", "this context has exited", host.parent.id);
   chargeSteps(ctx, VM_CREATION_STEPS, "creating an inner VM");
-  if (ctx.heap !== null) chargeHeap(ctx.heap, LOADED_CONTEXT_BYTES); // it will hold a program
+  chargeBytes(ctx, LOADED_CONTEXT_BYTES); // it will hold a program
   const handle = host.runtime.createContext({ ...options, parent: host.parent ?? undefined });
   const vm = new InnerVm(handle, ctx);
   host.adopt(vm);

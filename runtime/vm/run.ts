@@ -11,7 +11,7 @@ import { type Task, TaskState } from "./task";
 import { RClass, RObject } from "./value";
 import { attachInnerVms, runtimeLinks, runtimeRelinker } from "./inner-vm";
 import { ContextError } from "./errors";
-import { readRuntimeSnapshot, ROOT_CONTEXT_ID, RUNTIME_SNAPSHOT_MAGIC, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
+import { isRuntimeSnapshot, readRuntimeSnapshot, ROOT_CONTEXT_ID, writeRuntimeSnapshot, type ContextRecord } from "./runtime-snapshot";
 import { Runtime } from "./runtime";
 
 export type { StackFrameInfo } from "./context";
@@ -163,11 +163,6 @@ function restoreRoot(bytes: Uint8Array, runtime: Runtime, options: RunOptions): 
   return root as unknown as VmContext;
 }
 
-function isRuntimeSnapshot(bytes: Uint8Array): boolean {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 8) return false;
-  for (let i = 0; i < 8; i++) if (bytes[i] !== RUNTIME_SNAPSHOT_MAGIC.charCodeAt(i)) return false;
-  return true;
-}
 
 /**
  * Watches one run: tracks the Task peak, takes the requested snapshot, and settles the run's

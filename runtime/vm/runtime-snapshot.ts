@@ -63,12 +63,21 @@ export function writeRuntimeSnapshot(records: ContextRecord[]): Uint8Array {
   return w.finish();
 }
 
+/** True when `bytes` start like a whole-runtime snapshot (a context snapshot does not). */
+export function isRuntimeSnapshot(bytes: Uint8Array): boolean {
+  return bytes instanceof Uint8Array && bytes.length >= 8 && magicOf(bytes) === RUNTIME_SNAPSHOT_MAGIC;
+}
+
+function magicOf(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes.subarray(0, 8));
+}
+
 /** Parses the records; throws InvalidSnapshotError naming the problem and its offset. The
  *  context snapshots inside are checked when each is restored. */
 export function readRuntimeSnapshot(bytes: Uint8Array): ContextRecord[] {
   if (!(bytes instanceof Uint8Array)) throw new InvalidSnapshotError("input is not a byte array", 0);
   if (bytes.length < 20) throw new InvalidSnapshotError(`too short for a runtime snapshot (${bytes.length} bytes)`, 0);
-  const magic = String.fromCharCode(...bytes.subarray(0, 8));
+  const magic = magicOf(bytes);
   if (magic !== RUNTIME_SNAPSHOT_MAGIC) {
     throw new InvalidSnapshotError(magic === "RAYASNAP" ? "this is a single-context snapshot; restore it with restoreContext" : "not a Raya runtime snapshot (bad magic)", 0);
   }
