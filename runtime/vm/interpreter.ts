@@ -130,6 +130,9 @@ export const enum IcKind {
   AsyncMethod = 6,
   /** Array push, done inline (the commonest native call in loops). */
   ArrayPush = 7,
+  /** icTargets holds a NativeImpl that reads where it was called (console.log's location for a
+   *  debugger): called out of line, where the Task's frame and pc are saved first. */
+  NativeAtCallSite = 8,
 }
 
 export const enum AwaitOutcome {
@@ -640,9 +643,6 @@ export function interpret(task: Task, fuel: number): RunStatus {
               break;
             }
             if (kind === IcKind.Native) {
-              // Where the call is, for natives that report it (console.log's source location).
-              task.fp = fp;
-              fPc[fp] = pc;
               const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
               sp = at + 1;
               if (result === SUSPEND_SIGNAL) {

@@ -20,7 +20,7 @@ import { Task, TaskState } from "./task";
 import { BLOCKING_NATIVES, Channel, CHANNEL_METHODS, Mutex, MUTEX_METHODS, ResumeThrow } from "./sync";
 import {
   ABSENT, ARRAY_KEY, BOOLEAN_KEY, EMPTY_METHODS, BoundMethod, Box, Closure, FunctionInfo, Layout, MAP_KEY, NativeFunction, NUMBER_KEY,
-  NativeObject, RClass, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
+  NativeObject, RClass, REPORTS_CALL_SITE, RIterator, RObject, SET_KEY, STRING_KEY, SUSPEND, TASK_KEY, CHANNEL_KEY, MUTEX_KEY, type NativeImpl,
 } from "./value";
 
 const TASK_METHODS = new Map<string, NativeImpl>([
@@ -89,7 +89,7 @@ export function resolveMethod(ctx: VmContext, fn: FunctionInfo, ip: number, rece
     const member = receiver.members?.get(name);
     if (member instanceof NativeFunction && member.call !== null) {
       key = receiver;
-      kind = IcKind.Native;
+      kind = REPORTS_CALL_SITE.has(member.call) ? IcKind.NativeAtCallSite : IcKind.Native;
       target = member.call;
     }
   }
@@ -165,7 +165,8 @@ export function callMethodSlow(task: Task, fn: FunctionInfo, ip: number, kind: I
     case IcKind.AsyncMethod:
       return callValueSlow(task, fn.icTargets[ip], at, argc, FrameMode.Normal);
     case IcKind.ArrayPush:
-    case IcKind.Native: {
+    case IcKind.Native:
+    case IcKind.NativeAtCallSite: {
       const result = (fn.icTargets[ip] as NativeImpl)(task.context, stack, at, argc);
       task.sp = at + 1;
       if (result === SUSPEND) {
@@ -285,7 +286,7 @@ export function spawnMethod(task: Task, fn: FunctionInfo, ip: number, at: number
     const target = fn.icTargets[ip] as Closure;
     stack[at] = target;
     child = startTask(ctx, target, stack, at, argc + 1);
-  } else if (kind === IcKind.Native || kind === IcKind.ArrayPush) {
+  } else if (kind === IcKind.Native || kind === IcKind.ArrayPush || kind === IcKind.NativeAtCallSite) {
     refuseBlocking(fn.icTargets[ip] as NativeImpl, name);
     const result = (fn.icTargets[ip] as NativeImpl)(ctx, stack, at, argc);
     child = finishedTask(ctx, name, result);

@@ -150,6 +150,10 @@ export interface NativeHost {
   cancelTask(task: unknown): void;
 }
 
+/** Natives that read where they were called (the calling Task's frame and pc): the
+ *  interpreter calls them out of line, where that position has been saved. */
+export const REPORTS_CALL_SITE = new WeakSet<NativeImpl>();
+
 /** Returned by a native that has suspended the calling Task. */
 export const SUSPEND = { suspend: true };
 

@@ -4,7 +4,7 @@
 import { BLOCKING_NATIVES, CHANNEL_CLASS, MUTEX_CLASS } from "../sync";
 import { formatLogLine, toRayaString } from "../format";
 import { Task } from "../task";
-import { NativeFunction, SUSPEND, type NativeImpl } from "../value";
+import { NativeFunction, REPORTS_CALL_SITE, SUSPEND, type NativeImpl } from "../value";
 import { ARRAY_NAMESPACE } from "./array";
 import { flatStringBytes, measureReachable, stringBytes } from "../heap";
 import { arg, chargeBytes, heapOf, numberArg, optional, restArgs } from "./args";
@@ -33,6 +33,9 @@ const log: NativeImpl = (vm, stack, at, argc) => {
   vm.print(formatLogLine(restArgs(stack, at, argc, 0)));
   return null;
 };
+
+// A debugger shows each line with where it was printed (VmContext.printObserver).
+REPORTS_CALL_SITE.add(log);
 
 const CONSOLE = namespace("console", { log: fn("log", log), info: fn("info", log), warn: fn("warn", log), error: fn("error", log), debug: fn("debug", log) });
 
