@@ -518,23 +518,29 @@ describe("debug adapter: contexts, sandbox, snapshots and child sessions", funct
     assert.equal(fs.readdirSync(limitDir).length, 1);
   });
 
-  it("a child session stops at a function breakpoint in its context, and continue resumes it", async () => {
-    let configuration: Record<string, unknown> | null = null;
-    const asked = new Promise<void>((resolve) => {
+  /** The configuration of the next startDebugging request the root session receives. */
+  function childConfiguration(): Promise<Record<string, unknown>> {
+    return new Promise((resolve) => {
       client.onReverseRequest = (request) => {
-        configuration = request.arguments.configuration;
-        resolve();
+        resolve(request.arguments.configuration);
         return {};
       };
     });
-    await launch({ program: file("late.raya") }, async () => undefined, client, { supportsStartDebuggingRequest: true });
-    await asked;
-    const config = configuration as unknown as Record<string, unknown>;
-    const socketPath = /^unix:(.+)#[0-9a-f]+$/.exec(String(config.__rayaParentSession))![1];
-    const child = await socketClient(socketPath);
+  }
+
+  /** A child session attached over the adapter's socket with that configuration. */
+  async function attachChild(config: Record<string, unknown>): Promise<Awaited<ReturnType<typeof socketClient>>> {
+    const child = await socketClient(/^unix:(.+)#[0-9a-f]+$/.exec(String(config.__rayaParentSession))![1]);
     sockets.push(child.socket);
     await child.client.request("initialize", INITIALIZE);
     await child.client.request("attach", config);
+    return child;
+  }
+
+  it("a child session stops at a function breakpoint in its context, and continue resumes it", async () => {
+    const asked = childConfiguration();
+    await launch({ program: file("late.raya") }, async () => undefined, client, { supportsStartDebuggingRequest: true });
+    const child = await attachChild(await asked);
     await child.client.waitForEvent("initialized");
     await child.client.request("setFunctionBreakpoints", { breakpoints: [{ name: "tick" }] });
     await child.client.request("configurationDone", {});
@@ -550,23 +556,11 @@ describe("debug adapter: contexts, sandbox, snapshots and child sessions", funct
   });
 
   it("a stop the root session showed before the child attached moves to the child session", async () => {
-    let configuration: Record<string, unknown> | null = null;
-    const asked = new Promise<void>((resolve) => {
-      client.onReverseRequest = (request) => {
-        configuration = request.arguments.configuration;
-        resolve();
-        return {};
-      };
-    });
+    const asked = childConfiguration();
     await launch({ program: file("host.raya") }, (c) => c.request("setFunctionBreakpoints", { breakpoints: [{ name: "tick" }] }), client, { supportsStartDebuggingRequest: true });
-    await asked;
+    const config = await asked;
     const rootStop = await client.waitForEvent("stopped", () => true, 10_000);
-    const config = configuration as unknown as Record<string, unknown>;
-    const socketPath = /^unix:(.+)#[0-9a-f]+$/.exec(String(config.__rayaParentSession))![1];
-    const child = await socketClient(socketPath);
-    sockets.push(child.socket);
-    await child.client.request("initialize", INITIALIZE);
-    await child.client.request("attach", config);
+    const child = await attachChild(config);
     await client.waitForEvent("thread", (e) => e.body.reason === "exited" && e.body.threadId === rootStop.body.threadId);
     assert.ok(client.allEvents.some((e) => e.event === "continued" && e.body.threadId === rootStop.body.threadId));
     await child.client.waitForEvent("initialized");
