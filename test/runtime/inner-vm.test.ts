@@ -414,6 +414,19 @@ console.log("worker total", await t, "reports", reports);`;
   });
 });
 
+describe("raya:vm: values that cannot cross", () => {
+  it("a result nested deeper than the marshalling limit is a VmError of kind MarshalError", async () => {
+    const plugin = `export function deep(): JsonValue { let a: JsonValue[] = []; for (let i = 0; i < 200000; i++) { a = [a]; } return a; }`;
+    const lines = await output(expectOutcome(`
+      const vm = new Vm({ name: "p" });
+      vm.loadSource(${lit(plugin)}, "p.raya");
+      await vm.runEntry("deep", []);
+      return "crossed";`));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^MarshalError: the task result cannot cross the context boundary at \$(\[0\])+: nesting deeper than 100000 levels$/);
+  });
+});
+
 describe("raya:vm: compileFile", () => {
   it("reads a file relative to the calling file (root program only)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "raya-vm-"));
